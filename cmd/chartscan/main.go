@@ -1,0 +1,166 @@
+// Command chartscan captures scanned paper medical records: it watches
+// scanner folders, OCRs every page, files pages into documents by patient
+// and chart section, stores everything in object storage, and serves search
+// over HTTP. See README.md for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"chartscan"
+	"chartscan/config"
+	"chartscan/ocr"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: chartscan [--config FILE] COMMAND [flags]
+
+commands:
+  serve                 run the watcher, the pipeline and the HTTP API
+  ingest [--profile NAME] [--json] PATH...
+                        ingest files or folders now; exit 1 if any failed
+  search [--json] [--section S] [--mrn M] [--limit N] QUERY
+                        search the local index
+  token create --name NAME --role ROLE
+                        create an API token (roles: scanner, technician, admin)
+  reindex               rebuild the search index from the object store
+  version               print the version
+
+Every command takes --config FILE (default ./chartscan.yaml if present).
+`
+
+func main() {
+	// The OCR engines run as worker processes of this same binary.
+	if ocr.IsWorker() {
+		os.Exit(ocr.RunWorker())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries an exit code without a message (the command printed
+// what it had to say).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// run runs one command and returns the process exit code. Errors are
+// printed as one line on stderr.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return int(ee)
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	}
+	msg := err.Error()
+	if ce := (*chartscan.Error)(nil); errors.As(err, &ce) {
+		msg = chartscan.ErrorMessage(err)
+	}
+	fmt.Fprintln(stderr, "chartscan: "+strings.ReplaceAll(msg, "\n", " "))
+	return 1
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	global := flag.NewFlagSet("chartscan", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	global.Usage = func() { fmt.Fprint(stderr, usage) }
+	configPath := global.String("config", "", "config file")
+	if err := global.Parse(args); err != nil {
+		return err
+	}
+	args = global.Args()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError(2)
+	}
+	cmd, args := args[0], args[1:]
+	env := &cmdEnv{configPath: *configPath, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch cmd {
+	case "serve":
+		return env.serve(ctx, args)
+	case "ingest":
+		return env.ingest(ctx, args)
+	case "search":
+		return env.search(ctx, args)
+	case "version":
+		fmt.Fprintf(stdout, "chartscan %s\n", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// cmdEnv is what every command gets: the --config value and the streams.
+type cmdEnv struct {
+	configPath string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// flags returns a flag set for a command that also accepts --config after
+// the command name.
+func (e *cmdEnv) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("chartscan "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.configPath, "config", e.configPath, "config file")
+	return fs
+}
+
+// parse parses flags, allowing them before and after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (e *cmdEnv) loadConfig() (*config.Config, error) {
+	return config.Load(e.configPath, os.Environ())
+}
+
+func (e *cmdEnv) serve(ctx context.Context, args []string) error {
+	fs := e.flags("serve")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, newLogger(cfg, e.stderr))
+	if err := m.Open(); err != nil {
+		m.Close()
+		return err
+	}
+	defer m.Close()
+	return m.Run(ctx)
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"chartscan"
+	"chartscan/api"
+	"chartscan/classify"
+	"chartscan/config"
+	"chartscan/index"
+	"chartscan/ingest"
+	"chartscan/ocr"
+	"chartscan/raster"
+	"chartscan/storage"
+)
+
+// Main is the chartscan program wired together: configuration, object
+// store, index, OCR engines, pipeline, queue, watcher and HTTP API. Open
+// builds the parts, Run serves until its context ends, Close releases
+// everything. Tests start the real program through it on port :0 with a
+// temporary data folder.
+type Main struct {
+	Config   *config.Config
+	Profiles map[string]*chartscan.Profile
+	Logger   *slog.Logger
+
+	Store    chartscan.ObjectStore
+	Index    *index.Index
+	OCR      *ocr.Pool
+	Pipeline *ingest.Pipeline
+	Queue    *ingest.Queue
+	Watcher  *ingest.Watcher
+	HTTP     *api.Server
+
+	// OCRCommand overrides the OCR worker program (tests).
+	OCRCommand []string
+
+	ready chan struct{}
+	once  sync.Once
+}
+
+// NewMain returns a Main for cfg that logs to log.
+func NewMain(cfg *config.Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: log, ready: make(chan struct{})}
+}
+
+// newLogger returns the service logger described by cfg.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// OpenStore opens the object store the config selects.
+func OpenStore(cfg *config.Config) (chartscan.ObjectStore, error) {
+	switch cfg.Storage.Kind {
+	case "s3":
+		return storage.NewS3(context.Background(), storage.S3Config{
+			Endpoint:  cfg.Storage.S3.Endpoint,
+			Bucket:    cfg.Storage.S3.Bucket,
+			AccessKey: cfg.Storage.S3.AccessKey,
+			SecretKey: cfg.Storage.S3.SecretKey,
+			Secure:    cfg.Storage.S3.Secure,
+			Region:    cfg.Storage.S3.Region,
+			SSE:       cfg.Storage.S3.SSE,
+		})
+	default:
+		return storage.NewFS(cfg.ObjectsDir())
+	}
+}
+
+// OpenStorage opens the profiles, the object store and the index: what
+// every command that reads records needs.
+func (m *Main) OpenStorage() error {
+	cfg := m.Config
+	var err error
+	if m.Profiles, err = cfg.Profiles(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data_dir: %w", err)
+	}
+	if m.Store, err = OpenStore(cfg); err != nil {
+		return err
+	}
+	if m.Index, err = index.Open(cfg.IndexDir()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Open builds every part of the service.
+func (m *Main) Open() error {
+	cfg := m.Config
+	if err := m.OpenStorage(); err != nil {
+		return err
+	}
+	var err error
+	m.OCR, err = ocr.New(ocr.Config{
+		Workers:     cfg.Workers(),
+		Languages:   cfg.OCR.Languages,
+		PageTimeout: cfg.OCR.PageTimeout,
+		Command:     m.OCRCommand,
+		Logger:      m.Logger.With("component", "ocr"),
+	})
+	if err != nil {
+		return err
+	}
+	m.Pipeline = &ingest.Pipeline{
+		Store:      m.Store,
+		Index:      m.Index,
+		OCR:        m.OCR,
+		Classifier: classify.Keywords{},
+		Limits: raster.Limits{
+			MaxPages:      cfg.Limits.MaxPages,
+			MaxPagePixels: cfg.Limits.MaxPagePixels,
+			RenderTimeout: cfg.OCR.PageTimeout,
+		},
+		MaxFileSize:   int64(cfg.Limits.MaxFileSize),
+		Languages:     cfg.OCR.Languages,
+		PagesInFlight: cfg.Workers() + 2,
+		Logger:        m.Logger.With("component", "pipeline"),
+	}
+	m.Queue = &ingest.Queue{
+		Dir:        cfg.WorkDir(),
+		Pipeline:   m.Pipeline,
+		Profiles:   m.Profiles,
+		InboxDir:   cfg.InboxDir,
+		ArchiveDir: cfg.ArchiveDir,
+		FailedDir:  cfg.FailedDir(),
+		Workers:    cfg.Ingest.Files,
+		MaxUpload:  int64(cfg.API.MaxUpload),
+		Logger:     m.Logger.With("component", "queue"),
+	}
+	m.Watcher = &ingest.Watcher{
+		Queue:    m.Queue,
+		Profiles: m.Profiles,
+		InboxDir: cfg.InboxDir,
+		Rescan:   cfg.Ingest.Rescan,
+		Logger:   m.Logger.With("component", "watcher"),
+	}
+	m.HTTP = api.New(m.health, m.Logger.With("component", "http"))
+	return nil
+}
+
+// health reports whether the service can serve: the object store answers
+// and the index is open.
+func (m *Main) health(ctx context.Context) error {
+	if _, err := m.Store.Stat(ctx, "health/probe"); err != nil && !chartscan.IsNotFound(err) {
+		return fmt.Errorf("object store: %w", err)
+	}
+	if _, err := m.Index.Count(); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
+// Addr returns the HTTP address the service listens on, once Ready.
+func (m *Main) Addr() string { return m.HTTP.Addr() }
+
+// Ready is closed once the service listens.
+func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// Run serves until ctx ends, then stops in order: the watcher stops taking
+// files; the queue finishes (or hands back) the files in progress; the
+// HTTP server finishes its requests. Close then releases the index and the
+// OCR engines.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.HTTP.Listen(m.Config.Listen); err != nil {
+		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
+	}
+	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
+
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- m.HTTP.Serve() }()
+
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	var wg sync.WaitGroup
+	var watchErr, queueErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		watchErr = m.Watcher.Run(wctx)
+	}()
+	qctx, stopQueue := context.WithCancel(context.Background())
+	defer stopQueue()
+	queueDone := make(chan struct{})
+	go func() {
+		defer close(queueDone)
+		queueErr = m.Queue.Run(qctx)
+	}()
+	m.once.Do(func() { close(m.ready) })
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-httpErr:
+		err = fmt.Errorf("http: %w", err)
+	}
+	m.Logger.Info("stopping: watcher, then queue, then HTTP")
+	stopWatch()
+	wg.Wait()
+	stopQueue()
+	<-queueDone
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := m.HTTP.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	return errors.Join(err, watchErr, queueErr)
+}
+
+// Close releases the index, the OCR engines and the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Index != nil {
+		errs = append(errs, m.Index.Close())
+	}
+	if m.OCR != nil {
+		errs = append(errs, m.OCR.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// profile returns the named profile, or an EINVALID error listing them.
+func (m *Main) profile(name string) (*chartscan.Profile, error) {
+	if p := m.Profiles[name]; p != nil {
+		return p, nil
+	}
+	var names []string
+	for n := range m.Profiles {
+		names = append(names, n)
+	}
+	return nil, chartscan.Errorf(chartscan.EINVALID, "unknown profile %q (have: %s)", name, strings.Join(names, ", "))
+}

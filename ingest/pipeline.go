@@ -1,0 +1,393 @@
+// Package ingest turns scanned files into stored, indexed documents: the
+// pipeline (one file at a time: split, OCR, classify, group into
+// documents, store, index), the queue that feeds it from a work folder, and
+// the watcher over the scanner inboxes. It is the only package that
+// imports fsnotify.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"chartscan"
+	"chartscan/ocr"
+	"chartscan/raster"
+)
+
+// Recognizer reads page images. *ocr.Pool implements it.
+type Recognizer interface {
+	Recognize(ctx context.Context, img *image.Gray, opt ocr.Options) (*ocr.Result, error)
+}
+
+// Indexer makes a stored batch searchable. *index.Index implements it.
+type Indexer interface {
+	// Put replaces whatever the index holds for the batch with the pages
+	// of docs, atomically.
+	Put(ctx context.Context, batch *chartscan.Batch, docs []*chartscan.Document, pages map[chartscan.PageID]*chartscan.Page) error
+}
+
+// Pipeline processes one scanned file at a time; several Process calls
+// may run at once and share the OCR engines. The zero value is not usable:
+// set Store, Index, OCR and Classifier.
+type Pipeline struct {
+	Store      chartscan.ObjectStore
+	Index      Indexer
+	OCR        Recognizer
+	Classifier chartscan.Classifier
+	// Limits bound the pages and pixels of a file.
+	Limits raster.Limits
+	// MaxFileSize is the largest file accepted, in bytes; 0 means no limit.
+	MaxFileSize int64
+	// Languages are the OCR languages when a profile names none.
+	Languages []string
+	// PagesInFlight bounds the pages of one file held in memory at once;
+	// 0 means 4.
+	PagesInFlight int
+	// Logger receives progress by batch id and page number, never content.
+	Logger *slog.Logger
+	// OnPage, if set, is called after each page is processed.
+	OnPage func(chartscan.BatchID)
+	// OnPages, if set, is called with a file's page count once it is known.
+	OnPages func(chartscan.BatchID, int)
+}
+
+// Source is a file to ingest.
+type Source struct {
+	Path       string // where the file is now
+	Name       string // its name as received (sanitised before use)
+	Profile    *chartscan.Profile
+	ReceivedAt time.Time
+}
+
+// Result statuses.
+const (
+	StatusDone      = "done"
+	StatusDuplicate = "duplicate"
+	StatusFailed    = "failed"
+)
+
+// Result is the outcome of processing one file.
+type Result struct {
+	BatchID   chartscan.BatchID
+	Status    string // StatusDone, StatusDuplicate or StatusFailed
+	Pages     int
+	Documents []chartscan.DocumentID
+	// Err is why the file failed (Status failed): something wrong with
+	// the file itself. Its chartscan error message is safe to show.
+	Err error
+}
+
+// Process ingests one file. A problem with the file itself (damaged,
+// unsupported, too large) gives a Result with Status failed and a reason.
+// A problem with chartscan's own resources (object store or index
+// unavailable, ctx cancelled) is returned as an error instead: the file is
+// fine and must be processed again later. Processing the same file again
+// is harmless: every write goes to the same content-derived keys.
+func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
+	log := p.log()
+	start := time.Now()
+	name := chartscan.SafeName(src.Name)
+	sum, size, err := hashFile(src.Path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	id := chartscan.NewBatchID(sum)
+	res := &Result{BatchID: id}
+	log = log.With("batch", string(id), "profile", src.Profile.Name)
+	if p.MaxFileSize > 0 && size > p.MaxFileSize {
+		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.ETOOLARGE, "file of %d bytes exceeds the limit of %d bytes", size, p.MaxFileSize)
+		return res, nil
+	}
+
+	prev, err := LoadBatch(ctx, p.Store, id)
+	switch {
+	case err == nil && prev.Status == chartscan.BatchDone:
+		res.Status, res.Pages, res.Documents = StatusDuplicate, prev.Pages, prev.Documents
+		log.Info("duplicate file", "pages", prev.Pages)
+		return res, nil
+	case err != nil && !chartscan.IsNotFound(err):
+		return nil, err
+	}
+
+	file, err := raster.Open(src.Path, p.Limits)
+	if err != nil {
+		if chartscan.ErrorCode(err) == chartscan.EINTERNAL {
+			return nil, err
+		}
+		res.Status, res.Err = StatusFailed, err
+		log.Warn("file rejected", "reason", chartscan.ErrorMessage(err))
+		return res, nil
+	}
+	defer file.Close()
+	n := file.NumPages()
+	if p.OnPages != nil {
+		p.OnPages(id, n)
+	}
+
+	// The original goes to the store first: from here on it is safe.
+	if err := putFile(ctx, p.Store, chartscan.SourceKey(id, name), src.Path, size); err != nil {
+		return nil, err
+	}
+
+	pages, err := p.pages(ctx, id, src.Profile, file, log)
+	if err != nil {
+		return nil, err
+	}
+	scannedAt := src.ReceivedAt
+	if scannedAt.IsZero() {
+		scannedAt = time.Now()
+	}
+	docs := Assemble(id, src.Profile, pages, p.Classifier, scannedAt.UTC())
+
+	byID := map[chartscan.PageID]*chartscan.Page{}
+	for _, pg := range pages {
+		byID[pg.ID] = pg
+		if err := putJSON(ctx, p.Store, chartscan.PageRecordKey(id, pg.Number), pg); err != nil {
+			return nil, err
+		}
+	}
+	docIDs := make([]chartscan.DocumentID, len(docs))
+	keep := map[string]bool{}
+	for i, d := range docs {
+		docIDs[i] = d.ID
+		keep[chartscan.DocumentKey(d.ID)] = true
+		if err := putJSON(ctx, p.Store, chartscan.DocumentKey(d.ID), d); err != nil {
+			return nil, err
+		}
+	}
+	// A run cut short may have left manifests this run did not write.
+	err = p.Store.List(ctx, chartscan.DocumentsPrefix(id), func(o chartscan.ObjectInfo) error {
+		if keep[o.Key] || strings.HasPrefix(o.Key, "documents/versions/") {
+			return nil
+		}
+		return p.Store.Delete(ctx, o.Key)
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	done := time.Now().UTC()
+	batch := &chartscan.Batch{
+		ID: id, Profile: src.Profile.Name, SourceName: name, Size: size,
+		SHA256: hex.EncodeToString(sum), Status: chartscan.BatchDone,
+		Pages: n, Documents: docIDs, ReceivedAt: scannedAt.UTC(), DoneAt: &done,
+	}
+	if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
+		return nil, fmt.Errorf("index batch %s: %w", id, err)
+	}
+	// The batch record is the commit: written last, it says every object
+	// of the batch is stored and indexed.
+	if err := putJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
+		return nil, err
+	}
+	res.Status, res.Pages, res.Documents = StatusDone, n, docIDs
+	log.Info("file ingested", "pages", n, "documents", len(docs), "seconds", time.Since(start).Seconds())
+	return res, nil
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+// pages processes every page of file, several at a time, and returns the
+// page records in order. Errors of single pages are kept in their records;
+// only resource errors are returned.
+func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, file raster.File, log *slog.Logger) ([]*chartscan.Page, error) {
+	n := file.NumPages()
+	out := make([]*chartscan.Page, n)
+	inflight := p.PagesInFlight
+	if inflight <= 0 {
+		inflight = 4
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, inflight)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+		mu.Unlock()
+	}
+	for i := 1; i <= n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		rp, rerr := file.Page(ctx, i)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			pg, err := p.page(ctx, id, prof, i, rp, rerr, log)
+			if err != nil {
+				fail(err)
+				return
+			}
+			out[i-1] = pg
+			if p.OnPage != nil {
+				p.OnPage(id)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// page processes one page: blank check, OCR (turning the page upright when
+// needed), and storing the page image. A page that cannot be read keeps
+// its error in the record; the error return is for resource failures.
+func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (*chartscan.Page, error) {
+	pg := &chartscan.Page{
+		ID: id.Page(n), BatchID: id, Number: n, Kind: chartscan.PageContent,
+		Section: chartscan.SectionOther, Words: []chartscan.Word{},
+	}
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		pg.Error = chartscan.ErrorMessage(rerr)
+		log.Warn("page unreadable", "page", n, "reason", pg.Error)
+		return pg, nil
+	}
+	pg.DPI = rp.DPI
+	if pg.DPI == 0 {
+		pg.DPI = prof.OCR.DefaultDPI
+	}
+	pg.Rendered = rp.Rendered
+	img, rotation := rp.Image, rp.Rotation
+	encoded, encType := rp.Encoded, rp.EncodedType
+	gray := raster.Gray(img)
+	pg.Ink = raster.Ink(gray, pg.DPI)
+
+	if prof.Separation.BlankPages && pg.Ink < prof.Separation.BlankThreshold {
+		pg.Kind = chartscan.PageBlank
+	} else {
+		langs := prof.OCR.Languages
+		if len(langs) == 0 {
+			langs = p.Languages
+		}
+		res, err := p.OCR.Recognize(ctx, gray, ocr.Options{
+			DPI: pg.DPI, Bilevel: rp.Bilevel, DetectOrientation: prof.OCR.DetectOrientation, Languages: langs,
+		})
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, ocr.ErrTimeout):
+			pg.Error = "OCR did not finish within the page timeout"
+			log.Warn("page OCR timed out", "page", n)
+		case err != nil:
+			pg.Error = "OCR failed on this page"
+			log.Warn("page OCR failed", "page", n, "err", err.Error())
+		default:
+			pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
+			if res.Rotation != 0 {
+				img = raster.Rotate(img, res.Rotation)
+				rotation = (rotation + res.Rotation) % 360
+				encoded, encType = nil, ""
+			}
+		}
+	}
+	pg.Rotation = rotation
+	b := img.Bounds()
+	pg.Width, pg.Height = b.Dx(), b.Dy()
+
+	ext := "jpg"
+	if encType != "image/jpeg" {
+		ext = "png"
+		if encType != "image/png" {
+			var err error
+			if encoded, err = raster.EncodePNG(img, rp.Bilevel); err != nil {
+				return nil, fmt.Errorf("encode page %d: %w", n, err)
+			}
+			encType = "image/png"
+		}
+	}
+	pg.Image, pg.ImageType = chartscan.PageImageKey(id, n, ext), encType
+	if err := p.Store.Put(ctx, pg.Image, bytes.NewReader(encoded), int64(len(encoded)), encType); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// LoadBatch reads a batch record from the store; ENOTFOUND if absent.
+func LoadBatch(ctx context.Context, s chartscan.ObjectStore, id chartscan.BatchID) (*chartscan.Batch, error) {
+	var b chartscan.Batch
+	if err := getJSON(ctx, s, chartscan.BatchKey(id), &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func getJSON(ctx context.Context, s chartscan.ObjectStore, key string, v any) error {
+	r, err := s.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := json.NewDecoder(io.LimitReader(r, 256<<20)).Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}
+
+func putJSON(ctx context.Context, s chartscan.ObjectStore, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, key, bytes.NewReader(b), int64(len(b)), "application/json")
+}
+
+func putFile(ctx context.Context, s chartscan.ObjectStore, key, path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.Put(ctx, key, f, size, chartscan.ContentType(key))
+}
+
+func hashFile(path string) ([]byte, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return h.Sum(nil), n, nil
+}

@@ -1,0 +1,184 @@
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"chartscan"
+)
+
+// Watcher feeds the Queue from the inbox folders of the scanner profiles.
+//
+// It takes a file only after it has stopped changing (size and time) for
+// its profile's settle time, because scanners write multi-page files page
+// by page. It learns of files from file-system events and also by listing
+// every inbox at start and then every Rescan, because events are not
+// delivered for files written over SMB or NFS, where many network scanners
+// write. Hidden files, temporary files and files no profile pattern
+// matches are left alone, as are the archive and failed sub-folders.
+type Watcher struct {
+	Queue    *Queue
+	Profiles map[string]*chartscan.Profile
+	// InboxDir returns the folder a profile watches.
+	InboxDir func(*chartscan.Profile) string
+	// Rescan is how often every inbox is listed; 0 means 30s.
+	Rescan time.Duration
+	Logger *slog.Logger
+	// Poll is how often settling files are checked; 0 means 250ms.
+	Poll time.Duration
+}
+
+// candidate is a file seen in an inbox and not yet taken.
+type candidate struct {
+	prof    *chartscan.Profile
+	size    int64
+	mod     time.Time
+	changed time.Time // when size or mod last changed
+}
+
+// Run watches until ctx ends.
+func (w *Watcher) Run(ctx context.Context) error {
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer fw.Close()
+	inboxes := map[string]*chartscan.Profile{}
+	names := make([]string, 0, len(w.Profiles))
+	for n := range w.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := w.Profiles[n]
+		dir := w.InboxDir(p)
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+		if err := fw.Add(dir); err != nil {
+			log.Warn("inbox events unavailable; relying on rescans", "profile", p.Name, "err", err.Error())
+		}
+		inboxes[dir] = p
+		log.Info("watching inbox", "profile", p.Name, "dir", dir)
+	}
+	rescan := w.Rescan
+	if rescan <= 0 {
+		rescan = 30 * time.Second
+	}
+	poll := w.Poll
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
+	}
+	cands := map[string]*candidate{}
+	see := func(path string, prof *chartscan.Profile) {
+		name := filepath.Base(path)
+		if ignored(name) || !prof.Matches(name) {
+			return
+		}
+		st, err := os.Lstat(path)
+		if err != nil || !st.Mode().IsRegular() {
+			delete(cands, path)
+			return
+		}
+		now := time.Now()
+		c := cands[path]
+		switch {
+		case c == nil:
+			cands[path] = &candidate{prof: prof, size: st.Size(), mod: st.ModTime(), changed: now}
+		case c.size != st.Size() || !c.mod.Equal(st.ModTime()):
+			c.size, c.mod, c.changed = st.Size(), st.ModTime(), now
+		}
+	}
+	scan := func() {
+		for dir, prof := range inboxes {
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				log.Warn("cannot list inbox", "profile", prof.Name, "err", err.Error())
+				continue
+			}
+			for _, e := range ents {
+				if e.Type().IsRegular() {
+					see(filepath.Join(dir, e.Name()), prof)
+				}
+			}
+		}
+	}
+	scan()
+	pollT := time.NewTicker(poll)
+	defer pollT.Stop()
+	rescanT := time.NewTicker(rescan)
+	defer rescanT.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return nil
+			}
+			if prof := inboxes[filepath.Dir(ev.Name)]; prof != nil {
+				see(ev.Name, prof)
+			}
+		case err, ok := <-fw.Errors:
+			if ok {
+				// An overflow loses events; the next rescan finds the files.
+				log.Warn("inbox events lost; rescanning", "err", err.Error())
+				scan()
+			}
+		case <-rescanT.C:
+			scan()
+		case <-pollT.C:
+			now := time.Now()
+			for path, c := range cands {
+				if now.Sub(c.changed) < c.prof.Settle {
+					continue
+				}
+				// Look once more: the file must still be there, unchanged.
+				st, err := os.Lstat(path)
+				if err != nil {
+					delete(cands, path) // deleted while waiting
+					continue
+				}
+				if st.Size() != c.size || !st.ModTime().Equal(c.mod) {
+					c.size, c.mod, c.changed = st.Size(), st.ModTime(), now
+					continue
+				}
+				delete(cands, path)
+				job, err := w.Queue.Accept(path, c.prof)
+				if err != nil {
+					if !os.IsNotExist(err) {
+						log.Error("cannot take file from inbox", "profile", c.prof.Name, "err", err.Error())
+					}
+					continue
+				}
+				log.Info("file taken from inbox", "profile", c.prof.Name, "job", job.ID, "bytes", c.size)
+			}
+		}
+	}
+}
+
+// ignored reports whether a file name is one a scanner or a copy in
+// progress leaves behind: hidden, temporary or partial files.
+func ignored(name string) bool {
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
+		return true
+	}
+	for _, suf := range []string{".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".filepart", ".swp", ".lock", ".error.txt"} {
+		if strings.HasSuffix(lower, suf) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,290 @@
+package ocr
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/otiai10/gosseract/v2"
+
+	"chartscan"
+)
+
+// The OCR engines run in worker processes: the chartscan binary started
+// again with WorkerEnv set. Each worker owns one Tesseract engine, created
+// once and reused for every page it is sent. Running them apart from the
+// service means a page that makes Tesseract or Leptonica crash or hang
+// costs that page and one worker restart, never the service; a worker can
+// be killed at a page's deadline; memory gosseract does not release (it
+// does not free the strings Tesseract returns) goes back to the system
+// when a worker is recycled; and OMP_THREAD_LIMIT=1, which OpenMP reads
+// only when the process starts, is set for the engines whatever the
+// service's own environment.
+
+// WorkerEnv is the environment variable that makes the chartscan binary
+// (or a test binary) run as an OCR worker. See IsWorker.
+const WorkerEnv = "CHARTSCAN_OCR_WORKER"
+
+// IsWorker reports whether this process was started as an OCR worker.
+// main (and TestMain of packages whose tests run OCR) must then call
+// RunWorker and exit with its result, before doing anything else.
+func IsWorker() bool { return os.Getenv(WorkerEnv) == "1" }
+
+// RunWorker serves OCR requests on stdin/stdout until stdin closes and
+// returns the process exit code.
+func RunWorker() int {
+	w := &worker{}
+	defer w.close()
+	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	out := bufio.NewWriterSize(os.Stdout, 64<<10)
+	for {
+		var req request
+		payload, err := readFrame(in, &req)
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ocr worker:", err)
+			return 2
+		}
+		resp := w.serve(&req, payload)
+		if err := writeFrame(out, resp, nil); err != nil {
+			return 2
+		}
+		if err := out.Flush(); err != nil {
+			return 2
+		}
+	}
+}
+
+// request is what the pool sends a worker; the page image (PNM) follows.
+type request struct {
+	Op        string   `json:"op"` // "init", "ocr" or "osd"
+	Languages []string `json:"languages"`
+	DPI       int      `json:"dpi"`
+}
+
+// response is the worker's answer.
+type response struct {
+	Error     string           `json:"error,omitempty"`
+	Words     []chartscan.Word `json:"words,omitempty"`
+	Text      string           `json:"text,omitempty"`
+	Turn      int              `json:"turn,omitempty"`
+	TurnConf  float64          `json:"turn_conf,omitempty"`
+	TurnFound bool             `json:"turn_found,omitempty"`
+	Tesseract string           `json:"tesseract,omitempty"`
+}
+
+type worker struct {
+	client *gosseract.Client
+	langs  string
+	osd    *osd
+}
+
+func (w *worker) close() {
+	if w.client != nil {
+		w.client.Close()
+	}
+	if w.osd != nil {
+		w.osd.close()
+	}
+}
+
+func (w *worker) serve(req *request, pnm []byte) *response {
+	switch req.Op {
+	case "init":
+		if err := w.engine(req.Languages); err != nil {
+			return &response{Error: err.Error()}
+		}
+		if _, err := w.recognize(blankPNM, 300); err != nil {
+			return &response{Error: err.Error()}
+		}
+		return &response{Tesseract: gosseract.Version()}
+	case "ocr":
+		if err := w.engine(req.Languages); err != nil {
+			return &response{Error: err.Error()}
+		}
+		resp, err := w.recognize(pnm, req.DPI)
+		if err != nil {
+			return &response{Error: err.Error()}
+		}
+		return resp
+	case "osd":
+		if w.osd == nil {
+			o, err := newOSD()
+			if err != nil {
+				return &response{Error: err.Error()}
+			}
+			w.osd = o
+		}
+		turn, conf, ok := w.osd.detect(pnm, req.DPI)
+		return &response{Turn: turn, TurnConf: conf, TurnFound: ok}
+	}
+	return &response{Error: "unknown op " + strconv.Quote(req.Op)}
+}
+
+// engine makes sure the worker's engine reads the given languages,
+// creating it on first use.
+func (w *worker) engine(langs []string) error {
+	key := strings.Join(langs, "+")
+	if w.client != nil && key == w.langs {
+		return nil
+	}
+	if w.client == nil {
+		w.client = gosseract.NewClient()
+		w.client.Trim = false
+		if err := w.client.SetPageSegMode(gosseract.PSM_AUTO); err != nil {
+			return err
+		}
+		for k, v := range engineVariables {
+			if err := w.client.SetVariable(gosseract.SettableVariable(k), v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.client.SetLanguage(langs...); err != nil {
+		return err
+	}
+	w.langs = key
+	return nil
+}
+
+// engineVariables are Tesseract settings applied to every engine.
+var engineVariables = map[string]string{
+	// chartscan keeps no interword-space or debug output.
+	"debug_file": "/dev/null",
+}
+
+func (w *worker) recognize(pnm []byte, dpi int) (*response, error) {
+	if err := w.client.SetImageFromBytes(pnm); err != nil {
+		return nil, err
+	}
+	if dpi > 0 {
+		if err := w.client.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
+			return nil, err
+		}
+	}
+	boxes, err := w.client.GetBoundingBoxesVerbose()
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{Words: make([]chartscan.Word, 0, len(boxes))}
+	var text strings.Builder
+	prevBlock, prevPar, prevLine := -1, -1, -1
+	for _, b := range boxes {
+		word := strings.TrimSpace(b.Word)
+		if word == "" {
+			continue
+		}
+		switch {
+		case prevBlock == -1:
+		case b.BlockNum != prevBlock || b.ParNum != prevPar:
+			text.WriteString("\n\n")
+		case b.LineNum != prevLine:
+			text.WriteString("\n")
+		default:
+			text.WriteString(" ")
+		}
+		prevBlock, prevPar, prevLine = b.BlockNum, b.ParNum, b.LineNum
+		text.WriteString(word)
+		resp.Words = append(resp.Words, chartscan.Word{
+			Text:       word,
+			X:          b.Box.Min.X,
+			Y:          b.Box.Min.Y,
+			W:          b.Box.Dx(),
+			H:          b.Box.Dy(),
+			Confidence: clamp01(b.Confidence / 100),
+		})
+	}
+	resp.Text = text.String()
+	return resp, nil
+}
+
+func clamp01(f float64) float64 {
+	switch {
+	case f < 0:
+		return 0
+	case f > 1:
+		return 1
+	}
+	return f
+}
+
+// blankPNM is a small white page used to make an engine load its model.
+var blankPNM = func() []byte {
+	const w, h = 64, 64
+	b := []byte(fmt.Sprintf("P5\n%d %d\n255\n", w, h))
+	for i := 0; i < w*h; i++ {
+		b = append(b, 255)
+	}
+	return b
+}()
+
+// Frames: a big-endian uint32 length and a JSON header, then a uint32
+// length and a payload (possibly empty).
+
+const maxFrame = 512 << 20
+
+func writeFrame(w io.Writer, header any, payload []byte) error {
+	hb, err := json.Marshal(header)
+	if err != nil {
+		return err
+	}
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(hb)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	if _, err := w.Write(hb); err != nil {
+		return err
+	}
+	binary.BigEndian.PutUint32(n[:], uint32(len(payload)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	_, err = w.Write(payload)
+	return err
+}
+
+func readFrame(r io.Reader, header any) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	hl := binary.BigEndian.Uint32(n[:])
+	if hl > maxFrame {
+		return nil, errors.New("frame too large")
+	}
+	hb := make([]byte, hl)
+	if _, err := io.ReadFull(r, hb); err != nil {
+		return nil, unexpected(err)
+	}
+	if err := json.Unmarshal(hb, header); err != nil {
+		return nil, err
+	}
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, unexpected(err)
+	}
+	pl := binary.BigEndian.Uint32(n[:])
+	if pl > maxFrame {
+		return nil, errors.New("frame too large")
+	}
+	payload := make([]byte, pl)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return nil, unexpected(err)
+	}
+	return payload, nil
+}
+
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}

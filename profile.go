@@ -1,0 +1,164 @@
+package chartscan
+
+import (
+	"embed"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// DefaultProfiles holds the scanner profiles shipped with chartscan
+// (scanner-profiles/*.yaml), used when no profiles folder exists.
+//
+//go:embed scanner-profiles/*.yaml
+var DefaultProfiles embed.FS
+
+// Profile describes one scanning station or scanner model: where it drops
+// files, which files to take, what to do with them afterwards, and how to
+// read and separate what it scans. Profiles are data, loaded from YAML.
+type Profile struct {
+	// Name identifies the profile; it is the file name without .yaml.
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+
+	// Inbox is the folder the station writes into. A relative path is
+	// under <data_dir>/inbox; "" means <data_dir>/inbox/<name>.
+	Inbox string `yaml:"inbox"`
+	// Patterns are shell patterns (path.Match, case-insensitive) of the
+	// file names to take; other files are left alone.
+	Patterns []string `yaml:"patterns"`
+	// Settle is how long a file must stay unchanged (size and time) before
+	// it is taken: scanners write multi-page files page by page.
+	Settle time.Duration `yaml:"settle"`
+	// After says what happens to the source file in the inbox once it is
+	// safely stored: "archive" (moved to ArchiveDir) or "delete".
+	After string `yaml:"after"`
+	// ArchiveDir is where sources go after success when After is archive.
+	// A relative path is under the inbox; "" means <inbox>/archive.
+	ArchiveDir string `yaml:"archive_dir"`
+
+	OCR        ProfileOCR        `yaml:"ocr"`
+	Separation ProfileSeparation `yaml:"separation"`
+	Review     ProfileReview     `yaml:"review"`
+
+	// MRNPattern is the site's medical record number format, a regular
+	// expression matched against whole tokens. "" accepts 5 to 12 digits
+	// with an optional letter prefix.
+	MRNPattern string `yaml:"mrn_pattern"`
+}
+
+// ProfileOCR holds the OCR settings of a profile.
+type ProfileOCR struct {
+	// Languages are Tesseract language codes; empty means the config's.
+	Languages []string `yaml:"languages"`
+	// DetectOrientation turns pages scanned sideways or upside down upright
+	// (Tesseract OSD).
+	DetectOrientation bool `yaml:"detect_orientation"`
+	// DefaultDPI is assumed for images that do not state a resolution.
+	DefaultDPI int `yaml:"default_dpi"`
+}
+
+// ProfileSeparation says how a scanned stack is split into documents.
+type ProfileSeparation struct {
+	// CoverSheets: a CS1 cover sheet or separator barcode starts a document.
+	CoverSheets bool `yaml:"cover_sheets"`
+	// BlankPages: pages with less ink than BlankThreshold are left out.
+	BlankPages bool `yaml:"blank_pages"`
+	// BlankThreshold is the share of a page carrying ink (see
+	// raster.Ink: scanner specks do not count) below which it is blank.
+	BlankThreshold float64 `yaml:"blank_threshold"`
+	// SectionChange: a page of another chart section starts a document.
+	SectionChange bool `yaml:"section_change"`
+	// PatientChange: a page of another patient starts a document.
+	PatientChange bool `yaml:"patient_change"`
+}
+
+// ProfileReview says which documents are put in front of a person.
+type ProfileReview struct {
+	// MinSectionConfidence: documents classified with less confidence
+	// need review.
+	MinSectionConfidence float64 `yaml:"min_section_confidence"`
+	// RequireMRN: documents without a medical record number need review.
+	RequireMRN bool `yaml:"require_mrn"`
+}
+
+// NewProfile returns a profile with the given name and the defaults every
+// profile file starts from.
+func NewProfile(name string) *Profile {
+	return &Profile{
+		Name:     name,
+		Patterns: []string{"*.pdf", "*.tif", "*.tiff", "*.jpg", "*.jpeg", "*.png"},
+		Settle:   2 * time.Second,
+		After:    "archive",
+		OCR:      ProfileOCR{DetectOrientation: true, DefaultDPI: 300},
+		Separation: ProfileSeparation{
+			CoverSheets: true, BlankPages: true, BlankThreshold: 0.001,
+			SectionChange: true, PatientChange: true,
+		},
+		Review: ProfileReview{MinSectionConfidence: 0.6, RequireMRN: true},
+	}
+}
+
+var profileNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// Validate returns an EINVALID error naming the first bad field.
+func (p *Profile) Validate() error {
+	bad := func(format string, args ...any) error {
+		return Errorf(EINVALID, "profile %s: %s", p.Name, fmt.Sprintf(format, args...))
+	}
+	if !profileNameRE.MatchString(p.Name) {
+		return Errorf(EINVALID, "profile name %q: use lower-case letters, digits, '.', '_' or '-'", p.Name)
+	}
+	if len(p.Patterns) == 0 {
+		return bad("patterns: at least one file pattern is needed")
+	}
+	for _, pat := range p.Patterns {
+		if _, err := path.Match(pat, "x"); err != nil || strings.Contains(pat, "/") {
+			return bad("patterns: bad pattern %q", pat)
+		}
+	}
+	if p.Settle < 0 || p.Settle > time.Hour {
+		return bad("settle: %s is outside 0..1h", p.Settle)
+	}
+	if p.After != "archive" && p.After != "delete" {
+		return bad("after: %q is not archive or delete", p.After)
+	}
+	if p.OCR.DefaultDPI < 50 || p.OCR.DefaultDPI > 1200 {
+		return bad("ocr.default_dpi: %d is outside 50..1200", p.OCR.DefaultDPI)
+	}
+	for _, l := range p.OCR.Languages {
+		if !langRE.MatchString(l) {
+			return bad("ocr.languages: bad language code %q", l)
+		}
+	}
+	if t := p.Separation.BlankThreshold; t < 0 || t > 0.2 {
+		return bad("separation.blank_threshold: %g is outside 0..0.2", t)
+	}
+	if c := p.Review.MinSectionConfidence; c < 0 || c > 1 {
+		return bad("review.min_section_confidence: %g is outside 0..1", c)
+	}
+	if p.MRNPattern != "" {
+		if _, err := regexp.Compile(p.MRNPattern); err != nil {
+			return bad("mrn_pattern: %v", err)
+		}
+	}
+	return nil
+}
+
+var langRE = regexp.MustCompile(`^[a-z_]{3,16}$`)
+
+// ValidLanguage reports whether l looks like a Tesseract language code.
+func ValidLanguage(l string) bool { return langRE.MatchString(l) }
+
+// Matches reports whether the file name (not path) is one the profile takes.
+func (p *Profile) Matches(name string) bool {
+	lower := strings.ToLower(name)
+	for _, pat := range p.Patterns {
+		if ok, _ := path.Match(strings.ToLower(pat), lower); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real parts: Tesseract, poppler, and a
+# MinIO server started here on a free loopback port with a throw-away data
+# folder, and stopped afterwards. Extra arguments go to go test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin="${MINIO_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/chartscan/bin/minio}"
+data="$(mktemp -d)"
+port=""
+for _ in $(seq 1 50); do
+	p=$((20000 + RANDOM % 20000))
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+done
+[ -n "$port" ] || { echo "test: no free port for MinIO" >&2; exit 1; }
+
+export MINIO_ROOT_USER=chartscan-test
+export MINIO_ROOT_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+"$bin" server "$data/minio" --address "127.0.0.1:$port" --console-address "127.0.0.1:$((port + 1))" --quiet >"$data/minio.log" 2>&1 &
+minio_pid=$!
+cleanup() {
+	kill "$minio_pid" 2>/dev/null || true
+	wait "$minio_pid" 2>/dev/null || true
+	rm -rf "$data"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	sleep 0.2
+done
+
+export CHARTSCAN_TEST_S3_ENDPOINT="127.0.0.1:$port"
+export CHARTSCAN_TEST_S3_ACCESS_KEY="$MINIO_ROOT_USER"
+export CHARTSCAN_TEST_S3_SECRET_KEY="$MINIO_ROOT_PASSWORD"
+export CHARTSCAN_TEST_MINIO_BIN="$bin"
+export OMP_THREAD_LIMIT=1
+
+go vet ./...
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+[ -z "$unformatted" ] || { echo "test: gofmt needed: $unformatted" >&2; exit 1; }
+go test -count=1 -timeout 20m "$@" ./...
