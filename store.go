@@ -157,4 +157,3 @@ func ContentType(key string) string {
 	}
 	return "application/octet-stream"
 }
-
