@@ -95,16 +95,17 @@ func ParseQuery(s string) (*Parsed, error) {
 				}
 			}
 			tok = strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) && r != '*' })
-			if tok == "" || tok == "*" {
+			core := strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) })
+			if core == "" {
 				continue
 			}
 			switch {
 			case neg:
-				add(&p.Not, strings.TrimRight(tok, "*"))
-			case strings.HasSuffix(tok, "*") && len(strings.TrimRight(tok, "*")) >= 2:
-				add(&p.Prefixes, strings.ToLower(strings.TrimRight(tok, "*")))
+				add(&p.Not, core)
+			case strings.HasSuffix(tok, "*") && len(core) >= 2:
+				add(&p.Prefixes, strings.ToLower(core))
 			default:
-				add(&p.Words, strings.TrimRight(tok, "*"))
+				add(&p.Words, core)
 			}
 		}
 		if parts > maxQueryParts {

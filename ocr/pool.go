@@ -326,6 +326,7 @@ func (p *Pool) read(ctx context.Context, pnm []byte, dpi int, langs []string) (*
 	if res.Words == nil {
 		res.Words = []chartscan.Word{}
 	}
+	unpad(res.Words)
 	var sum float64
 	for _, w := range res.Words {
 		sum += w.Confidence

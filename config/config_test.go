@@ -1,0 +1,193 @@
+package config
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"chartscan"
+)
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	t.Chdir(t.TempDir()) // no chartscan.yaml here
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if c.DataDir != filepath.Join(wd, "chartscan-data") || c.Listen != "127.0.0.1:8080" || c.Storage.Kind != "fs" {
+		t.Errorf("defaults = %+v", c)
+	}
+	if c.OCR.Workers != 0 || c.Workers() < 1 || strings.Join(c.OCR.Languages, ",") != "eng" {
+		t.Errorf("ocr defaults = %+v, workers %d", c.OCR, c.Workers())
+	}
+	if c.IndexDir() != filepath.Join(c.DataDir, "index") || c.ObjectsDir() != filepath.Join(c.DataDir, "objects") {
+		t.Errorf("paths: index %s objects %s", c.IndexDir(), c.ObjectsDir())
+	}
+	// No profiles folder and none configured: the embedded ones.
+	ps, err := c.Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps["default"] == nil || c.InboxDir(ps["default"]) != filepath.Join(c.DataDir, "inbox", "default") {
+		t.Errorf("default profile inbox = %v", ps["default"])
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "c.yaml", `
+data_dir: /srv/chartscan
+listen: 0.0.0.0:9090
+storage:
+  kind: s3
+  s3: {endpoint: minio.local:9000, bucket: charts, access_key: k, secret_key: s, secure: true}
+ocr:
+  workers: 3
+  page_timeout: 90s
+limits:
+  max_file_size: 512MiB
+`)
+	env := []string{
+		"CHARTSCAN_STORAGE_S3_ENDPOINT=s3.example.org",
+		"CHARTSCAN_OCR_LANGUAGES=eng, deu",
+		"CHARTSCAN_OCR_WORKERS=5",
+		"CHARTSCAN_API_MAX_UPLOAD=2GB",
+		"CHARTSCAN_STORAGE_S3_SSE=true",
+		"CHARTSCAN_TEST_S3_ENDPOINT=ignored",
+		"PATH=/usr/bin",
+	}
+	c, err := Load(path, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/srv/chartscan" || c.Listen != "0.0.0.0:9090" {
+		t.Errorf("file values lost: %s %s", c.DataDir, c.Listen)
+	}
+	if c.Storage.S3.Endpoint != "s3.example.org" || c.Storage.S3.Bucket != "charts" || !c.Storage.S3.Secure || !c.Storage.S3.SSE {
+		t.Errorf("s3 = %+v", c.Storage.S3)
+	}
+	if c.OCR.Workers != 5 || strings.Join(c.OCR.Languages, "+") != "eng+deu" || c.OCR.PageTimeout != 90*time.Second {
+		t.Errorf("ocr = %+v", c.OCR)
+	}
+	if c.Limits.MaxFileSize != 512<<20 || c.API.MaxUpload != 2<<30 {
+		t.Errorf("sizes: file %d upload %d", c.Limits.MaxFileSize, c.API.MaxUpload)
+	}
+}
+
+// Every bad value gets one line that names the key.
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, yaml string
+		env        []string
+		want       string
+	}{
+		{"unknown key", "data_dir: x\nstorag: {}\n", nil, `line 2: unknown key "storag"`},
+		{"unknown nested key", "ocr:\n  worker: 2\n", nil, `line 2: unknown key "worker"`},
+		{"bad duration", "ocr:\n  page_timeout: 2 minutes\n", nil, `line 2: bad value "2 minutes", want a duration`},
+		{"bad number", "ocr:\n  workers: many\n", nil, `bad value "many", want a whole number`},
+		{"bad size", "limits:\n  max_file_size: huge\n", nil, `bad value "huge"`},
+		{"bad kind", "storage:\n  kind: s4\n", nil, `storage.kind: "s4" is not fs or s3`},
+		{"s3 without bucket", "storage:\n  kind: s3\n  s3: {bucket: \"\"}\n", nil, "storage.s3.bucket: must be set"},
+		{"bad listen", "listen: localhost\n", nil, `listen: "localhost" is not host:port`},
+		{"missing profiles folder", "profiles_dir: " + filepath.Join(dir, "nope") + "\n", nil, "profiles_dir: folder"},
+		{"bad env duration", "", []string{"CHARTSCAN_INGEST_RESCAN=soon"}, "CHARTSCAN_INGEST_RESCAN: bad value"},
+		{"bad env bool", "", []string{"CHARTSCAN_STORAGE_S3_SECURE=yes please"}, "want true or false"},
+		{"bad language", "ocr:\n  languages: [\"../etc\"]\n", nil, "bad language code"},
+		{"half tls", "tls:\n  cert: a.pem\n", nil, "set both cert and key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, dir, "c.yaml", tc.yaml)
+			c, err := Load(path, tc.env)
+			if err == nil {
+				_, err = c.Profiles()
+			}
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error = %q, want one line containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The profiles shipped in scanner-profiles/ load and validate, from the
+// folder and from the copy embedded in the binary.
+func TestShippedProfiles(t *testing.T) {
+	sub, err := fs.Sub(chartscan.DefaultProfiles, "scanner-profiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, fsys := range map[string]fs.FS{"folder": os.DirFS("../scanner-profiles"), "embedded": sub} {
+		ps, err := LoadProfiles(fsys)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, want := range []string{"default", "fujitsu-fi-twain", "mfp-g4-tiff", "flatbed-jpeg"} {
+			if ps[want] == nil {
+				t.Errorf("%s: profile %s missing", name, want)
+			}
+		}
+		if p := ps["mfp-g4-tiff"]; p.Matches("scan.pdf") || !p.Matches("SCAN0001.TIF") || p.After != "delete" {
+			t.Errorf("mfp profile = %+v", p)
+		}
+	}
+}
+
+func TestProfileErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"bad after", map[string]string{"a.yaml": "after: shred\n"}, `after: "shred" is not archive or delete`},
+		{"unknown key", map[string]string{"a.yaml": "setle: 2s\n"}, `unknown key "setle"`},
+		{"name mismatch", map[string]string{"a.yaml": "name: b\n"}, `name "b" must match the file name`},
+		{"bad pattern", map[string]string{"a.yaml": "patterns: [\"[\"]\n"}, "bad pattern"},
+		{"bad regexp", map[string]string{"a.yaml": "mrn_pattern: \"(\"\n"}, "mrn_pattern"},
+		{"bad threshold", map[string]string{"a.yaml": "separation: {blank_threshold: 2}\n"}, "blank_threshold"},
+		{"shared inbox", map[string]string{"a.yaml": "inbox: x\n", "b.yaml": "inbox: x\n"}, "share the inbox"},
+		{"no profiles", map[string]string{"readme.txt": "x"}, "no *.yaml scanner profiles"},
+		{"bad name", map[string]string{"Ward 3.yaml": ""}, "profile name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for n, s := range tc.files {
+				fsys[n] = &fstest.MapFile{Data: []byte(s)}
+			}
+			_, err := LoadProfiles(fsys)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error = %v, want one line containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]Size{"1048576": 1 << 20, "512MiB": 512 << 20, "2GB": 2 << 30, "10M": 10 << 20, "1.5k": 1536} {
+		got, err := ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "ten", "5PB"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) succeeded", in)
+		}
+	}
+}
