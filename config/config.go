@@ -61,6 +61,8 @@ type S3 struct {
 	SecretKey string `yaml:"secret_key"`
 	Secure    bool   `yaml:"secure"`
 	Region    string `yaml:"region"`
+	// CAFile is a PEM file of extra certificate authorities for HTTPS.
+	CAFile string `yaml:"ca_file"`
 	// SSE asks the server to encrypt objects at rest (SSE-S3).
 	SSE bool `yaml:"sse"`
 }

@@ -240,3 +240,54 @@ func newEntry(profile string, d *chartscan.Document, p *chartscan.Page) *entry {
 	}
 	return e
 }
+
+// Bulk adds many batches to an index in large Bleve batches, without
+// looking for earlier entries: for filling a fresh index (reindex). It is
+// not safe for concurrent use. Call Flush at the end.
+type Bulk struct {
+	x       *Index
+	b       *bleve.Batch
+	pending int
+	// Size is the number of pages per Bleve batch; 0 means 2000.
+	Size int
+}
+
+// Bulk returns a bulk writer for x.
+func (x *Index) Bulk() *Bulk { return &Bulk{x: x, b: x.b.NewBatch()} }
+
+// Add queues the content pages of a batch's documents.
+func (w *Bulk) Add(profile string, docs []*chartscan.Document, pages map[chartscan.PageID]*chartscan.Page) error {
+	for _, d := range docs {
+		for _, pid := range d.Pages {
+			p := pages[pid]
+			if p == nil {
+				return fmt.Errorf("index: document %s lists page %s that was not given", d.ID, pid)
+			}
+			if err := w.b.Index(string(pid), newEntry(profile, d, p)); err != nil {
+				return err
+			}
+			w.pending++
+		}
+	}
+	size := w.Size
+	if size <= 0 {
+		size = 2000
+	}
+	if w.pending >= size {
+		return w.Flush()
+	}
+	return nil
+}
+
+// Flush writes what is queued.
+func (w *Bulk) Flush() error {
+	if w.pending == 0 {
+		return nil
+	}
+	if err := w.x.b.Batch(w.b); err != nil {
+		return err
+	}
+	w.b = w.x.b.NewBatch()
+	w.pending = 0
+	return nil
+}

@@ -3,6 +3,8 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -27,9 +30,12 @@ type S3Config struct {
 	Bucket    string
 	AccessKey string
 	SecretKey string
-	Secure    bool   // HTTPS
-	Region    string // "" for the server's default
-	SSE       bool   // ask for server-side encryption (SSE-S3)
+	Secure    bool // HTTPS
+	// CAFile is a PEM file of certificate authorities to trust for HTTPS,
+	// in addition to the system's (a hospital's internal CA).
+	CAFile string
+	Region string // "" for the server's default
+	SSE    bool   // ask for server-side encryption (SSE-S3)
 	// RetryFor is how long an operation keeps retrying while the service
 	// is unreachable or failing before it gives up with EUNAVAILABLE;
 	// 0 means 2 minutes.
@@ -55,11 +61,31 @@ var _ chartscan.ObjectStore = (*S3)(nil)
 // waiting (up to RetryFor) for the service to come up.
 func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	endpoint := strings.TrimPrefix(strings.TrimPrefix(cfg.Endpoint, "https://"), "http://")
-	c, err := minio.New(endpoint, &minio.Options{
+	opts := &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: cfg.Secure,
 		Region: cfg.Region,
-	})
+	}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("storage: s3 ca_file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("storage: s3 ca_file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tr, err := minio.DefaultTransport(cfg.Secure)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig.RootCAs = pool
+		opts.Transport = tr
+	}
+	c, err := minio.New(endpoint, opts)
 	if err != nil {
 		return nil, fmt.Errorf("storage: s3 endpoint %q: %w", cfg.Endpoint, err)
 	}
@@ -96,6 +122,14 @@ func transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// A certificate that does not verify will not verify on retry.
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var rh tls.RecordHeaderError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &rh) {
+		return false
+	}
 	// Transport failures come wrapped in *url.Error; a short body from the
 	// caller's own reader (io.ErrUnexpectedEOF alone) is not transient.
 	var ne net.Error
@@ -122,7 +156,7 @@ func (s *S3) do(ctx context.Context, what string, op func(context.Context) error
 	deadline := time.Now().Add(s.retry)
 	wait := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := op(ctx)
+		err := redact(op(ctx))
 		if err == nil || !transient(err) {
 			return err
 		}
@@ -139,6 +173,16 @@ func (s *S3) do(ctx context.Context, what string, op func(context.Context) error
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
+}
+
+// redact drops the request URL from transport errors: object keys name
+// source files, and file names can name patients; errors reach the logs.
+func redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: "(object)", Err: ue.Err}
+	}
+	return err
 }
 
 // mapErr turns S3 errors into chartscan errors.

@@ -3,36 +3,28 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
-	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"chartscan"
+	"chartscan/internal/testutil"
 	"chartscan/storage"
 	"chartscan/storage/storagetest"
 )
 
-// minio returns the S3 settings of the MinIO server the test setup
-// started (make test does; see scripts/minio.sh). Without one the test
-// fails: S3 support is only proven against a real server.
-func minio(t *testing.T) storage.S3Config {
-	t.Helper()
-	endpoint := os.Getenv("CHARTSCAN_TEST_S3_ENDPOINT")
-	if endpoint == "" {
-		t.Fatal("no MinIO for the S3 tests: run them with make test, which starts one, or set CHARTSCAN_TEST_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
-	}
-	return storage.S3Config{
-		Endpoint:  endpoint,
-		AccessKey: os.Getenv("CHARTSCAN_TEST_S3_ACCESS_KEY"),
-		SecretKey: os.Getenv("CHARTSCAN_TEST_S3_SECRET_KEY"),
-		Bucket:    fmt.Sprintf("conformance-%d", rand.Int63()),
-		RetryFor:  20 * time.Second,
-	}
-}
-
 func TestS3Conformance(t *testing.T) {
-	cfg := minio(t)
+	s3 := testutil.SharedMinIO(t)
+	cfg := storage.S3Config{
+		Endpoint: s3.Endpoint, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey,
+		Bucket:   fmt.Sprintf("conformance-%d", rand.Int63()),
+		RetryFor: 20 * time.Second,
+	}
 	storagetest.Test(t, func(t *testing.T) chartscan.ObjectStore {
 		s, err := storage.NewS3(context.Background(), cfg)
 		if err != nil {
@@ -40,4 +32,100 @@ func TestS3Conformance(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// While the service is down, operations wait and retry; when it is back
+// they complete. When it stays down they end with EUNAVAILABLE.
+func TestS3WaitsForTheService(t *testing.T) {
+	m := testutil.StartMinIO(t)
+	ctx := context.Background()
+	s, err := storage.NewS3(ctx, storage.S3Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "outage", RetryFor: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Stop()
+	restarted := make(chan struct{})
+	go func() {
+		time.Sleep(3 * time.Second)
+		m.Start()
+		close(restarted)
+	}()
+	start := time.Now()
+	body := "page record"
+	if err := s.Put(ctx, "pages/x/0001.json", strings.NewReader(body), int64(len(body)), ""); err != nil {
+		t.Fatalf("Put across an outage: %v", err)
+	}
+	<-restarted
+	if time.Since(start) < 2*time.Second {
+		t.Fatalf("Put returned after %s, before the server was back", time.Since(start))
+	}
+	if info, err := s.Stat(ctx, "pages/x/0001.json"); err != nil || info.Size != int64(len(body)) {
+		t.Fatalf("after the outage: %+v, %v", info, err)
+	}
+
+	short, err := storage.NewS3(ctx, storage.S3Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "outage", RetryFor: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Stop()
+	if _, err := short.Stat(ctx, "pages/x/0001.json"); chartscan.ErrorCode(err) != chartscan.EUNAVAILABLE {
+		t.Fatalf("Stat with the server down: %v, want unavailable", err)
+	}
+}
+
+// With sse, objects are stored encrypted by the server (SSE-S3).
+func TestS3ServerSideEncryption(t *testing.T) {
+	m := testutil.StartMinIO(t)
+	ctx := context.Background()
+	s, err := storage.NewS3(ctx, storage.S3Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "sse", SSE: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"text":"page text"}`
+	if err := s.Put(ctx, "pages/x/0001.json", strings.NewReader(body), int64(len(body)), ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := minio.New(m.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(m.AccessKey, m.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.StatObject(ctx, "sse", "pages/x/0001.json", minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Metadata.Get("X-Amz-Server-Side-Encryption"); got != "AES256" {
+		t.Fatalf("server-side encryption = %q, want AES256", got)
+	}
+	r, err := s.Get(ctx, "pages/x/0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, _ := io.ReadAll(r); string(b) != body {
+		t.Fatalf("read back %q", b)
+	}
+}
+
+// With secure, the store speaks HTTPS; a server certificate from the
+// site's own authority is trusted through ca_file, and refused without it
+// (at once, not after retrying).
+func TestS3TLS(t *testing.T) {
+	m := testutil.StartMinIOTLS(t)
+	ctx := context.Background()
+	cfg := storage.S3Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "tls", Secure: true, CAFile: m.CAFile, RetryFor: time.Minute}
+	s, err := storage.NewS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "a/b.json", strings.NewReader("{}"), 2, ""); err != nil {
+		t.Fatal(err)
+	}
+	cfg.CAFile = ""
+	start := time.Now()
+	if _, err := storage.NewS3(ctx, cfg); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("a certificate error was retried for %s", time.Since(start))
+	}
 }

@@ -99,6 +99,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.ingest(ctx, args)
 	case "search":
 		return env.search(ctx, args)
+	case "reindex":
+		return env.reindex(ctx, args)
 	case "version":
 		fmt.Fprintf(stdout, "chartscan %s\n", version)
 		return nil

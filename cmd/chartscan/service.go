@@ -64,7 +64,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // OpenStore opens the object store the config selects.
-func OpenStore(cfg *config.Config) (chartscan.ObjectStore, error) {
+func OpenStore(cfg *config.Config, log *slog.Logger) (chartscan.ObjectStore, error) {
 	switch cfg.Storage.Kind {
 	case "s3":
 		return storage.NewS3(context.Background(), storage.S3Config{
@@ -75,6 +75,8 @@ func OpenStore(cfg *config.Config) (chartscan.ObjectStore, error) {
 			Secure:    cfg.Storage.S3.Secure,
 			Region:    cfg.Storage.S3.Region,
 			SSE:       cfg.Storage.S3.SSE,
+			CAFile:    cfg.Storage.S3.CAFile,
+			Logger:    log,
 		})
 	default:
 		return storage.NewFS(cfg.ObjectsDir())
@@ -92,7 +94,7 @@ func (m *Main) OpenStorage() error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	if m.Store, err = OpenStore(cfg); err != nil {
+	if m.Store, err = OpenStore(cfg, m.Logger.With("component", "storage")); err != nil {
 		return err
 	}
 	if m.Index, err = index.Open(cfg.IndexDir()); err != nil {
@@ -143,6 +145,11 @@ func (m *Main) Open() error {
 		Workers:    cfg.Ingest.Files,
 		MaxUpload:  int64(cfg.API.MaxUpload),
 		Logger:     m.Logger.With("component", "queue"),
+	}
+	for _, p := range m.Profiles {
+		if err := os.MkdirAll(cfg.InboxDir(p), 0o750); err != nil {
+			return fmt.Errorf("profile %s inbox: %w", p.Name, err)
+		}
 	}
 	m.Watcher = &ingest.Watcher{
 		Queue:    m.Queue,
