@@ -1,11 +1,15 @@
 // Package api is chartscan's HTTP API, built on Echo. It is the only
-// package that imports echo; the rest of the program never sees net/http
-// handlers.
+// package that imports echo; the rest of the program never sees HTTP.
+//
+// Every /api route needs a bearer token of a high enough role, and every
+// access to a record is written to the audit log before it is answered.
 package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,36 +18,109 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"chartscan"
+	"chartscan/audit"
+	"chartscan/auth"
+	"chartscan/index"
+	"chartscan/ingest"
+	"chartscan/records"
 )
+
+// Searcher finds pages and documents. *index.Index implements it.
+type Searcher interface {
+	Search(ctx context.Context, q index.Query) (*index.Results, error)
+	Review(ctx context.Context, limit, offset int) ([]chartscan.DocumentID, int, error)
+}
+
+// Uploader takes uploaded scans into the pipeline. *ingest.Queue
+// implements it.
+type Uploader interface {
+	Upload(r io.Reader, name string, prof *chartscan.Profile) (*ingest.Job, error)
+	Status(id chartscan.BatchID) (*chartscan.Batch, bool)
+}
+
+// Authenticator checks bearer tokens. *auth.Store implements it.
+type Authenticator interface {
+	Authenticate(secret string) (*auth.Token, error)
+}
+
+// Auditor records and reads accesses. *audit.Log implements it.
+type Auditor interface {
+	Record(e audit.Entry) error
+	Query(f audit.Filter) ([]audit.Entry, error)
+}
+
+// Deps are what the API serves from.
+type Deps struct {
+	Store    chartscan.ObjectStore
+	Records  *records.Service
+	Index    Searcher
+	Queue    Uploader
+	Profiles map[string]*chartscan.Profile
+	Tokens   Authenticator
+	Audit    Auditor
+	// Health reports whether the service can serve; nil error means yes.
+	Health func(ctx context.Context) error
+	// MaxUpload bounds an upload in bytes.
+	MaxUpload int64
+	Logger    *slog.Logger
+}
 
 // Server serves the HTTP API.
 type Server struct {
-	// Health reports whether the service can serve; nil error means yes.
-	Health func(ctx context.Context) error
-	Logger *slog.Logger
-
+	Deps
 	echo *echo.Echo
 	ln   net.Listener
 	srv  *http.Server
+	tls  *tls.Config
 }
 
 // New returns a server with its routes set up.
-func New(health func(context.Context) error, log *slog.Logger) *Server {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Health: health, Logger: log}
+	s := &Server{Deps: d}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
+	// The audit log records the address that connected, never one a
+	// client claims in X-Forwarded-For.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(s.logRequests, s.secureHeaders)
 	e.GET("/healthz", s.healthz)
+
+	v1 := e.Group("/api/v1")
+	scanner := s.require(chartscan.RoleScanner)
+	tech := s.require(chartscan.RoleTechnician)
+	admin := s.require(chartscan.RoleAdmin)
+	v1.POST("/scans", s.upload, scanner)
+	v1.GET("/batches/:id", s.batch, scanner)
+	v1.GET("/search", s.search, tech)
+	v1.GET("/documents/:id", s.document, tech)
+	v1.GET("/documents/:id/pdf", s.documentPDF, tech)
+	v1.PATCH("/documents/:id", s.correct, tech)
+	v1.GET("/pages/:id", s.page, tech)
+	v1.GET("/pages/:id/image", s.pageImage, tech)
+	v1.GET("/review", s.review, tech)
+	v1.GET("/audit", s.auditLog, admin)
 	s.echo = e
 	return s
 }
 
-// Listen binds addr (":0" picks a free port).
-func (s *Server) Listen(addr string) error {
+// Handler returns the API as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Listen binds addr (":0" picks a free port). With cert and key files it
+// serves HTTPS only.
+func (s *Server) Listen(addr, certFile, keyFile string) error {
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return chartscan.WrapError(chartscan.EINVALID, err, "tls: cannot load the certificate and key")
+		}
+		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -60,15 +137,25 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
-// Serve serves on the listener until Shutdown.
+// Serve serves on the listener until Shutdown. Slow or idle clients are
+// cut off, headers are bounded; bodies are bounded per route.
 func (s *Server) Serve() error {
 	s.srv = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// Uploads of large scans over slow links take time: the read
+		// timeout bounds the whole body, so it is generous.
+		ReadTimeout:    30 * time.Minute,
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	err := s.srv.Serve(s.ln)
+	ln := s.ln
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	err := s.srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -98,6 +185,37 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// logRequests logs each request by route pattern, never by its URL: ids
+// are fine to log, but query strings carry search text.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		actor := ""
+		if t := token(c); t != nil {
+			actor = t.Name
+		}
+		s.Logger.Info("request", "method", c.Request().Method, "route", c.Path(),
+			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "actor", actor)
+		return nil
+	}
+}
+
+// secureHeaders keeps browsers and proxies from caching or sniffing
+// patient records.
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
 // errorBody is the JSON of every error response.
 type errorBody struct {
 	Error struct {
@@ -119,7 +237,8 @@ var statusOf = map[string]int{
 	chartscan.EINTERNAL:     http.StatusInternalServerError,
 }
 
-// errorHandler writes every error as {"error":{"code","message"}}.
+// errorHandler writes every error as {"error":{"code","message"}}. Users
+// see the message; the log gets the detail of server-side failures.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -130,17 +249,16 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if errors.As(err, &he) {
 		status = he.Code
 		code = codeOf(he.Code)
-		if m, ok := he.Message.(string); ok {
-			msg = m
-		} else {
-			msg = http.StatusText(he.Code)
-		}
+		msg = http.StatusText(he.Code)
 	}
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
 		s.Logger.Error("request failed", "method", c.Request().Method, "route", c.Path(), "err", err.Error())
+	}
+	if status == http.StatusUnauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="chartscan"`)
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, msg

@@ -214,3 +214,38 @@ func anyField(w string) query.Query {
 	m.SetField("mrn")
 	return query.NewDisjunctionQuery([]query.Query{t, n, m})
 }
+
+// Review returns the documents that wait for a person (needs_review),
+// most recently scanned first, and how many there are in all.
+func (x *Index) Review(ctx context.Context, limit, offset int) ([]chartscan.DocumentID, int, error) {
+	if limit <= 0 || limit > MaxLimit || offset < 0 {
+		return nil, 0, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to %d and offset at least 0", MaxLimit)
+	}
+	q := query.NewBoolFieldQuery(true)
+	q.SetField("needs_review")
+	req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
+	req.Fields = []string{"document_id"}
+	req.SortBy([]string{"-scanned_at", "document_id", "page_number"})
+	res, err := x.b.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("index: review: %w", err)
+	}
+	var ids []chartscan.DocumentID
+	seen := map[string]bool{}
+	for _, h := range res.Hits {
+		d := str(h.Fields["document_id"])
+		if d != "" && !seen[d] {
+			seen[d] = true
+			ids = append(ids, chartscan.DocumentID(d))
+		}
+	}
+	total := len(ids)
+	if offset >= len(ids) {
+		return []chartscan.DocumentID{}, total, nil
+	}
+	ids = ids[offset:]
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids, total, nil
+}

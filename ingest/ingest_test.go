@@ -223,14 +223,14 @@ func TestQueueResumesAfterRestart(t *testing.T) {
 	go func() { done <- q.Run(ctx) }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		if b, err := ingest.LoadBatch(context.Background(), e.store, job.BatchID); err == nil && b.Status == chartscan.BatchDone {
+		if b, err := chartscan.LoadBatch(context.Background(), e.store, job.BatchID); err == nil && b.Status == chartscan.BatchDone {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
 	<-done
-	b, err := ingest.LoadBatch(context.Background(), e.store, job.BatchID)
+	b, err := chartscan.LoadBatch(context.Background(), e.store, job.BatchID)
 	if err != nil || b.Status != chartscan.BatchDone || b.SourceName != "passwd" {
 		t.Fatalf("batch after restart: %+v, %v", b, err)
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -111,7 +110,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 		return res, nil
 	}
 
-	prev, err := LoadBatch(ctx, p.Store, id)
+	prev, err := chartscan.LoadBatch(ctx, p.Store, id)
 	switch {
 	case err == nil && prev.Status == chartscan.BatchDone:
 		res.Status, res.Pages, res.Documents = StatusDuplicate, prev.Pages, prev.Documents
@@ -154,7 +153,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 	byID := map[chartscan.PageID]*chartscan.Page{}
 	for _, pg := range pages {
 		byID[pg.ID] = pg
-		if err := putJSON(ctx, p.Store, chartscan.PageRecordKey(id, pg.Number), pg); err != nil {
+		if err := chartscan.PutJSON(ctx, p.Store, chartscan.PageRecordKey(id, pg.Number), pg); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +162,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 	for i, d := range docs {
 		docIDs[i] = d.ID
 		keep[chartscan.DocumentKey(d.ID)] = true
-		if err := putJSON(ctx, p.Store, chartscan.DocumentKey(d.ID), d); err != nil {
+		if err := chartscan.PutJSON(ctx, p.Store, chartscan.DocumentKey(d.ID), d); err != nil {
 			return nil, err
 		}
 	}
@@ -189,7 +188,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 	}
 	// The batch record is the commit: written last, it says every object
 	// of the batch is stored and indexed.
-	if err := putJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
+	if err := chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
 		return nil, err
 	}
 	res.Status, res.Pages, res.Documents = StatusDone, n, docIDs
@@ -338,35 +337,6 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		return nil, err
 	}
 	return pg, nil
-}
-
-// LoadBatch reads a batch record from the store; ENOTFOUND if absent.
-func LoadBatch(ctx context.Context, s chartscan.ObjectStore, id chartscan.BatchID) (*chartscan.Batch, error) {
-	var b chartscan.Batch
-	if err := getJSON(ctx, s, chartscan.BatchKey(id), &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
-}
-
-func getJSON(ctx context.Context, s chartscan.ObjectStore, key string, v any) error {
-	r, err := s.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if err := json.NewDecoder(io.LimitReader(r, 256<<20)).Decode(v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
-	}
-	return nil
-}
-
-func putJSON(ctx context.Context, s chartscan.ObjectStore, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return s.Put(ctx, key, bytes.NewReader(b), int64(len(b)), "application/json")
 }
 
 func putFile(ctx context.Context, s chartscan.ObjectStore, key, path string, size int64) error {

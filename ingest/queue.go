@@ -401,7 +401,7 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 			Documents: []chartscan.DocumentID{}, Error: chartscan.ErrorMessage(res.Err),
 			ReceivedAt: j.ReceivedAt, DoneAt: &now,
 		}
-		if err := putJSON(ctx2, q.Pipeline.Store, chartscan.BatchKey(res.BatchID), rec); err != nil {
+		if err := chartscan.PutJSON(ctx2, q.Pipeline.Store, chartscan.BatchKey(res.BatchID), rec); err != nil {
 			log.Warn("could not record failed batch", "batch", string(res.BatchID), "err", err.Error())
 		}
 	default:

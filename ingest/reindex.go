@@ -36,7 +36,7 @@ func Reindex(ctx context.Context, s chartscan.ObjectStore, idx BulkIndexer, prog
 			return nil
 		}
 		var b chartscan.Batch
-		if err := getJSON(ctx, s, o.Key, &b); err != nil {
+		if err := chartscan.GetJSON(ctx, s, o.Key, &b); err != nil {
 			return err
 		}
 		if b.Status != chartscan.BatchDone {
@@ -69,7 +69,7 @@ func loadBatch(ctx context.Context, s chartscan.ObjectStore, b *chartscan.Batch)
 	docs := make([]*chartscan.Document, len(b.Documents))
 	for i, id := range b.Documents {
 		var d chartscan.Document
-		if err := getJSON(ctx, s, chartscan.DocumentKey(id), &d); err != nil {
+		if err := chartscan.GetJSON(ctx, s, chartscan.DocumentKey(id), &d); err != nil {
 			return nil, nil, err
 		}
 		docs[i] = &d
@@ -103,7 +103,7 @@ func loadBatch(ctx context.Context, s chartscan.ObjectStore, b *chartscan.Batch)
 				Number  int               `json:"number"`
 				Text    string            `json:"text"`
 			}
-			err := getJSON(ctx, s, chartscan.PageRecordKey(bid, n), &p)
+			err := chartscan.GetJSON(ctx, s, chartscan.PageRecordKey(bid, n), &p)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -33,6 +33,9 @@ commands:
                         search the local index
   token create --name NAME --role ROLE
                         create an API token (roles: scanner, technician, admin)
+  token list | token revoke --name NAME
+                        list or revoke API tokens
+  audit verify          check the audit log's hash chain
   reindex               rebuild the search index from the object store
   version               print the version
 
@@ -101,6 +104,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.search(ctx, args)
 	case "reindex":
 		return env.reindex(ctx, args)
+	case "token":
+		return env.token(ctx, args)
+	case "audit":
+		return env.audit(ctx, args)
 	case "version":
 		fmt.Fprintf(stdout, "chartscan %s\n", version)
 		return nil
@@ -159,6 +166,7 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	m := NewMain(cfg, newLogger(cfg, e.stderr))
+	m.ConfigFile = e.configPath
 	if err := m.Open(); err != nil {
 		m.Close()
 		return err

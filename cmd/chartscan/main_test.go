@@ -58,6 +58,7 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 		edit(cfg)
 	}
 	m := NewMain(cfg, newLogger(cfg, testLogWriter{tb}))
+	m.ConfigFile = cfgFile
 	if err := m.Open(); err != nil {
 		m.Close()
 		tb.Fatal(err)

@@ -13,12 +13,15 @@ import (
 
 	"chartscan"
 	"chartscan/api"
+	"chartscan/audit"
+	"chartscan/auth"
 	"chartscan/classify"
 	"chartscan/config"
 	"chartscan/index"
 	"chartscan/ingest"
 	"chartscan/ocr"
 	"chartscan/raster"
+	"chartscan/records"
 	"chartscan/storage"
 )
 
@@ -28,9 +31,11 @@ import (
 // everything. Tests start the real program through it on port :0 with a
 // temporary data folder.
 type Main struct {
-	Config   *config.Config
-	Profiles map[string]*chartscan.Profile
-	Logger   *slog.Logger
+	Config *config.Config
+	// ConfigFile is the file Config was read from, "" for the defaults.
+	ConfigFile string
+	Profiles   map[string]*chartscan.Profile
+	Logger     *slog.Logger
 
 	Store    chartscan.ObjectStore
 	Index    *index.Index
@@ -38,6 +43,9 @@ type Main struct {
 	Pipeline *ingest.Pipeline
 	Queue    *ingest.Queue
 	Watcher  *ingest.Watcher
+	Records  *records.Service
+	Tokens   *auth.Store
+	Audit    *audit.Log
 	HTTP     *api.Server
 
 	// OCRCommand overrides the OCR worker program (tests).
@@ -158,7 +166,23 @@ func (m *Main) Open() error {
 		Rescan:   cfg.Ingest.Rescan,
 		Logger:   m.Logger.With("component", "watcher"),
 	}
-	m.HTTP = api.New(m.health, m.Logger.With("component", "http"))
+	m.Records = &records.Service{Store: m.Store, Index: m.Index}
+	m.Tokens = auth.NewStore(cfg.TokensFile())
+	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
+		return err
+	}
+	m.HTTP = api.New(api.Deps{
+		Store:     m.Store,
+		Records:   m.Records,
+		Index:     m.Index,
+		Queue:     m.Queue,
+		Profiles:  m.Profiles,
+		Tokens:    m.Tokens,
+		Audit:     m.Audit,
+		Health:    m.health,
+		MaxUpload: int64(cfg.API.MaxUpload),
+		Logger:    m.Logger.With("component", "http"),
+	})
 	return nil
 }
 
@@ -182,10 +206,10 @@ func (m *Main) Ready() <-chan struct{} { return m.ready }
 
 // Run serves until ctx ends, then stops in order: the watcher stops taking
 // files; the queue finishes (or hands back) the files in progress; the
-// HTTP server finishes its requests. Close then releases the index and the
-// OCR engines.
+// HTTP server finishes its requests; the audit log is copied to the store.
+// Close then releases the audit log, the index and the OCR engines.
 func (m *Main) Run(ctx context.Context) error {
-	if err := m.HTTP.Listen(m.Config.Listen); err != nil {
+	if err := m.HTTP.Listen(m.Config.Listen, m.Config.TLS.Cert, m.Config.TLS.Key); err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
 	}
 	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
@@ -201,6 +225,12 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		watchErr = m.Watcher.Run(wctx)
+	}()
+	actx, stopAudit := context.WithCancel(context.Background())
+	auditDone := make(chan struct{})
+	go func() {
+		defer close(auditDone)
+		m.Audit.Run(actx, 30*time.Second)
 	}()
 	qctx, stopQueue := context.WithCancel(context.Background())
 	defer stopQueue()
@@ -227,12 +257,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if serr := m.HTTP.Shutdown(sctx); serr != nil && err == nil {
 		err = serr
 	}
+	stopAudit() // copies the audit log to the store once more
+	<-auditDone
 	return errors.Join(err, watchErr, queueErr)
 }
 
 // Close releases the index, the OCR engines and the store.
 func (m *Main) Close() error {
 	var errs []error
+	if m.Audit != nil {
+		errs = append(errs, m.Audit.Close())
+	}
 	if m.Index != nil {
 		errs = append(errs, m.Index.Close())
 	}
