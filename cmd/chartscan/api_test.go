@@ -258,13 +258,13 @@ func TestTechnicianAPI(t *testing.T) {
 	var trail struct {
 		Entries []struct {
 			Actor, Role, Action, Document, Page, Batch, Query, Detail, Client string
-			Status                                                              int
+			Status                                                            int
 		} `json:"entries"`
 	}
 	admin.json("GET", "/api/v1/audit", nil, 200, &trail)
 	want := map[string]bool{
-		"station-3 upload " + up.BatchID: false,
-		"jdoe search":                    false,
+		"station-3 upload " + up.BatchID:          false,
+		"jdoe search":                             false,
 		"jdoe document.view " + hit.DocumentID:    false,
 		"jdoe document.pdf " + hit.DocumentID:     false,
 		"jdoe page.view " + hit.PageID:            false,
@@ -373,7 +373,9 @@ func TestAccessControl(t *testing.T) {
 	}
 	// Refusals are audited too.
 	admin := client{t, base, tokens["admin"]}
-	var trail struct{ Entries []struct{ Action, Actor string } }
+	var trail struct {
+		Entries []struct{ Action, Actor string }
+	}
 	admin.json("GET", "/api/v1/audit?actor=s", nil, 200, &trail)
 	denied := 0
 	for _, e := range trail.Entries {
