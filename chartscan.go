@@ -256,8 +256,10 @@ type Batch struct {
 	DoneAt     *time.Time   `json:"done_at,omitempty"`
 }
 
-// Classifier assigns a chart section to a page from its OCR text, with a
-// confidence in [0,1]. Implementations are safe for concurrent use.
+// Classifier tells which chart section a page belongs to from its OCR
+// text: it returns the probability of each section of Sections, in that
+// order (all zeros when the text says nothing). Implementations are safe
+// for concurrent use.
 type Classifier interface {
-	Classify(text string) (Section, float64)
+	Classify(text string) []float64
 }

@@ -43,6 +43,15 @@ func sharedPool(t *testing.T) *ocr.Pool {
 	return pool
 }
 
+func builtinClassifier(t *testing.T) *classify.Classifier {
+	t.Helper()
+	m, err := classify.BuiltinModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return classify.New(m, nil, nil)
+}
+
 type env struct {
 	store *storage.FS
 	index *index.Index
@@ -68,7 +77,7 @@ func newEnv(t *testing.T) *env {
 	return &env{
 		store: st, index: idx, prof: prof, dir: dir,
 		pipe: &ingest.Pipeline{
-			Store: st, Index: idx, OCR: sharedPool(t), Classifier: classify.Keywords{},
+			Store: st, Index: idx, OCR: sharedPool(t), Classifier: builtinClassifier(t),
 			Limits: raster.DefaultLimits, Languages: []string{"eng"},
 		},
 	}

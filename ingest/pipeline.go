@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"chartscan"
+	"chartscan/barcode"
 	"chartscan/ocr"
 	"chartscan/raster"
 )
@@ -148,7 +149,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 	if scannedAt.IsZero() {
 		scannedAt = time.Now()
 	}
-	docs := Assemble(id, src.Profile, pages, p.Classifier, scannedAt.UTC())
+	docs := (&Assembler{Classifier: p.Classifier}).Assemble(id, src.Profile, pages, scannedAt.UTC())
 
 	byID := map[chartscan.PageID]*chartscan.Page{}
 	for _, pg := range pages {
@@ -291,6 +292,9 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 
 	if prof.Separation.BlankPages && pg.Ink < prof.Separation.BlankThreshold {
 		pg.Kind = chartscan.PageBlank
+	} else if kind, payload := coverSheet(prof, gray, pg.DPI); kind != "" {
+		// Cover and separator sheets are not document pages: no OCR.
+		pg.Kind, pg.Barcode = kind, payload
 	} else {
 		langs := prof.OCR.Languages
 		if len(langs) == 0 {
@@ -337,6 +341,31 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		return nil, err
 	}
 	return pg, nil
+}
+
+// coverSheet reads the barcodes of a page and returns its kind when one is
+// a chartscan cover or separator sheet, with the payload.
+func coverSheet(prof *chartscan.Profile, g *image.Gray, dpi int) (chartscan.PageKind, string) {
+	if !prof.Separation.CoverSheets {
+		return "", ""
+	}
+	for _, s := range barcode.Find(g, dpi) {
+		if !strings.HasPrefix(s.Text, chartscan.CoverSheetPrefix) {
+			continue
+		}
+		cs, err := chartscan.ParseCoverSheet(s.Text)
+		switch {
+		case err != nil:
+			// A damaged sheet still marks a boundary; its values are lost
+			// and the document will need review.
+			return chartscan.PageCover, s.Text
+		case cs.Separator:
+			return chartscan.PageSeparator, s.Text
+		default:
+			return chartscan.PageCover, s.Text
+		}
+	}
+	return "", ""
 }
 
 func putFile(ctx context.Context, s chartscan.ObjectStore, key, path string, size int64) error {

@@ -113,8 +113,10 @@ type Image struct {
 	Data             []byte
 	Width, Height    int
 	BitsPerComponent int
-	// ColorSpace is gray, rgb, cmyk, or other (indexed, lab, ...).
+	// ColorSpace is gray, rgb, cmyk, indexed, or other (lab, ...).
 	ColorSpace string
+	// Palette holds the gray level of each index of an indexed image.
+	Palette []uint8
 	// Invert is true when a /Decode array [1 0] flips the samples.
 	Invert bool
 	CCITT  CCITTParams
@@ -244,6 +246,11 @@ func (d *Doc) imageXObject(res types.Dict, name string) (*Image, string, error) 
 	}
 	img.BitsPerComponent = intEntry(xt, sd.Dict, "BitsPerComponent")
 	img.ColorSpace = colorSpace(xt, sd.Dict)
+	if img.ColorSpace == "indexed" {
+		if img.Palette = palette(xt, sd.Dict); img.Palette == nil {
+			img.ColorSpace = "other"
+		}
+	}
 	if arr, err := xt.DereferenceArray(sd.Dict["Decode"]); err == nil && len(arr) >= 2 {
 		a, _ := xt.DereferenceNumber(arr[0])
 		b, _ := xt.DereferenceNumber(arr[1])
@@ -372,6 +379,9 @@ func colorSpace(xt *model.XRefTable, d types.Dict) string {
 					}
 				}
 			}
+			if n, ok := cs[0].(types.Name); ok && (n == "Indexed" || n == "I") && len(cs) == 4 {
+				return "indexed"
+			}
 			if n, ok := cs[0].(types.Name); ok && (n == "CalGray") {
 				return "gray"
 			}
@@ -381,6 +391,56 @@ func colorSpace(xt *model.XRefTable, d types.Dict) string {
 		}
 	}
 	return "other"
+}
+
+// palette returns the gray level of each entry of an Indexed colour
+// space [/Indexed base hival lookup] with a gray or RGB base, or nil.
+func palette(xt *model.XRefTable, d types.Dict) []uint8 {
+	o, _ := d.Find("ColorSpace")
+	arr, err := xt.DereferenceArray(o)
+	if err != nil || len(arr) != 4 {
+		return nil
+	}
+	comps := 0
+	switch base, _ := xt.Dereference(arr[1]); base {
+	case types.Name("DeviceGray"), types.Name("G"):
+		comps = 1
+	case types.Name("DeviceRGB"), types.Name("RGB"):
+		comps = 3
+	default:
+		return nil
+	}
+	hival, err := xt.DereferenceInteger(arr[2])
+	if err != nil || hival == nil || hival.Value() < 0 || hival.Value() > 255 {
+		return nil
+	}
+	var lookup []byte
+	switch l, _ := xt.Dereference(arr[3]); v := l.(type) {
+	case types.StringLiteral:
+		lookup, err = types.Unescape(v.Value())
+	case types.HexLiteral:
+		lookup, err = v.Bytes()
+	case types.StreamDict:
+		if err = v.Decode(); err == nil {
+			lookup = v.Content
+		}
+	default:
+		return nil
+	}
+	n := hival.Value() + 1
+	if err != nil || len(lookup) < n*comps {
+		return nil
+	}
+	pal := make([]uint8, n)
+	for i := range pal {
+		if comps == 1 {
+			pal[i] = lookup[i]
+			continue
+		}
+		r, g, b := int(lookup[3*i]), int(lookup[3*i+1]), int(lookup[3*i+2])
+		pal[i] = uint8((299*r + 587*g + 114*b + 500) / 1000)
+	}
+	return pal
 }
 
 // imageDraw is the one image a page's content draws.

@@ -96,7 +96,7 @@ func embeddedPage(pp *pdf.Page, lim Limits) (*Page, error) {
 		if err != nil || g == nil {
 			return nil, err
 		}
-		img, page.Bilevel = g, im.BitsPerComponent == 1
+		img, page.Bilevel = g, im.BitsPerComponent == 1 || twoTone(im.Palette)
 	default:
 		return nil, nil
 	}
@@ -171,6 +171,24 @@ func samples(im *pdf.Image) (*image.Gray, error) {
 			r, gg, b := uint32(im.Data[3*i]), uint32(im.Data[3*i+1]), uint32(im.Data[3*i+2])
 			g.Pix[i] = uint8((299*r + 587*gg + 114*b + 500) / 1000)
 		}
+	case im.ColorSpace == "indexed" && (im.BitsPerComponent == 1 || im.BitsPerComponent == 2 || im.BitsPerComponent == 4 || im.BitsPerComponent == 8):
+		bpc := im.BitsPerComponent
+		stride := (w*bpc + 7) / 8
+		if len(im.Data) < stride*h {
+			return nil, chartscan.Errorf(chartscan.EINVALID, "page image data is short")
+		}
+		mask := byte(1<<bpc - 1)
+		for y := 0; y < h; y++ {
+			row := im.Data[y*stride:]
+			out := g.Pix[y*w:]
+			for x := 0; x < w; x++ {
+				bit := x * bpc
+				idx := int(row[bit>>3]>>(8-bpc-bit&7)) & int(mask)
+				if idx < len(im.Palette) {
+					out[x] = im.Palette[idx]
+				}
+			}
+		}
 	default:
 		return nil, nil
 	}
@@ -178,6 +196,19 @@ func samples(im *pdf.Image) (*image.Gray, error) {
 		invert(g)
 	}
 	return g, nil
+}
+
+// twoTone reports whether a palette holds only black and white.
+func twoTone(p []uint8) bool {
+	if len(p) == 0 {
+		return false
+	}
+	for _, v := range p {
+		if v != 0 && v != 255 {
+			return false
+		}
+	}
+	return true
 }
 
 func invert(g *image.Gray) *image.Gray {

@@ -237,6 +237,11 @@ func TestTechnicianAPI(t *testing.T) {
 	if _, err := m.Store.Stat(t.Context(), chartscan.DocumentVersionKey(chartscan.DocumentID(hit.DocumentID), 1)); err != nil {
 		t.Errorf("previous manifest not kept: %v", err)
 	}
+	lessons := 0
+	m.Store.List(t.Context(), "models/sections/", func(chartscan.ObjectInfo) error { lessons++; return nil })
+	if lessons != 1 {
+		t.Errorf("%d section lessons stored after a correction, want 1", lessons)
+	}
 	tech.json("PATCH", "/api/v1/documents/"+hit.DocumentID, strings.NewReader(`{"section":"kitchen"}`), 400, nil)
 	tech.json("PATCH", "/api/v1/documents/"+hit.DocumentID, strings.NewReader(`{"sectoin":"consent"}`), 400, nil)
 

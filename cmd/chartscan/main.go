@@ -36,6 +36,9 @@ commands:
   token list | token revoke --name NAME
                         list or revoke API tokens
   audit verify          check the audit log's hash chain
+  coversheet --mrn M --section S [--name LAST^FIRST --dob YYYY-MM-DD] [--format qr] -o sheet.pdf
+                        print a cover sheet (or --separator) for a scanning station
+  train FOLDER          learn chart sections from FOLDER/<section>/ scans
   reindex               rebuild the search index from the object store
   version               print the version
 
@@ -108,6 +111,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.token(ctx, args)
 	case "audit":
 		return env.audit(ctx, args)
+	case "coversheet":
+		return env.coversheet(ctx, args)
+	case "train":
+		return env.train(ctx, args)
 	case "version":
 		fmt.Fprintf(stdout, "chartscan %s\n", version)
 		return nil

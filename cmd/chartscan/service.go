@@ -37,16 +37,17 @@ type Main struct {
 	Profiles   map[string]*chartscan.Profile
 	Logger     *slog.Logger
 
-	Store    chartscan.ObjectStore
-	Index    *index.Index
-	OCR      *ocr.Pool
-	Pipeline *ingest.Pipeline
-	Queue    *ingest.Queue
-	Watcher  *ingest.Watcher
-	Records  *records.Service
-	Tokens   *auth.Store
-	Audit    *audit.Log
-	HTTP     *api.Server
+	Store      chartscan.ObjectStore
+	Index      *index.Index
+	OCR        *ocr.Pool
+	Pipeline   *ingest.Pipeline
+	Queue      *ingest.Queue
+	Watcher    *ingest.Watcher
+	Records    *records.Service
+	Classifier *classify.Classifier
+	Tokens     *auth.Store
+	Audit      *audit.Log
+	HTTP       *api.Server
 
 	// OCRCommand overrides the OCR worker program (tests).
 	OCRCommand []string
@@ -117,7 +118,14 @@ func (m *Main) Open() error {
 	if err := m.OpenStorage(); err != nil {
 		return err
 	}
-	var err error
+	base, err := classify.BuiltinModel()
+	if err != nil {
+		return err
+	}
+	m.Classifier = classify.New(base, m.Store, m.Logger.With("component", "classify"))
+	if err := m.Classifier.Sync(context.Background()); err != nil {
+		return fmt.Errorf("load section lessons: %w", err)
+	}
 	m.OCR, err = ocr.New(ocr.Config{
 		Workers:     cfg.Workers(),
 		Languages:   cfg.OCR.Languages,
@@ -132,7 +140,7 @@ func (m *Main) Open() error {
 		Store:      m.Store,
 		Index:      m.Index,
 		OCR:        m.OCR,
-		Classifier: classify.Keywords{},
+		Classifier: m.Classifier,
 		Limits: raster.Limits{
 			MaxPages:      cfg.Limits.MaxPages,
 			MaxPagePixels: cfg.Limits.MaxPagePixels,
@@ -166,7 +174,7 @@ func (m *Main) Open() error {
 		Rescan:   cfg.Ingest.Rescan,
 		Logger:   m.Logger.With("component", "watcher"),
 	}
-	m.Records = &records.Service{Store: m.Store, Index: m.Index}
+	m.Records = &records.Service{Store: m.Store, Index: m.Index, Learner: m.Classifier}
 	m.Tokens = auth.NewStore(cfg.TokensFile())
 	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
 		return err
@@ -232,6 +240,7 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(auditDone)
 		m.Audit.Run(actx, 30*time.Second)
 	}()
+	go m.Classifier.Run(actx, time.Minute) // lessons other nodes stored
 	qctx, stopQueue := context.WithCancel(context.Background())
 	defer stopQueue()
 	queueDone := make(chan struct{})
