@@ -85,6 +85,9 @@ type Ingest struct {
 	// Files is how many files are processed at once (their pages share the
 	// OCR engines); 0 means 2.
 	Files int `yaml:"files"`
+	// Drain is how long files in progress may finish at shutdown before
+	// they are handed back to the work folder for the next start.
+	Drain time.Duration `yaml:"drain"`
 }
 
 // Limits protect the service from huge or hostile input.
@@ -122,7 +125,7 @@ func Default() *Config {
 			S3:   S3{Endpoint: "127.0.0.1:9000", Bucket: "chartscan"},
 		},
 		OCR:    OCR{Languages: []string{"eng"}, PageTimeout: 2 * time.Minute},
-		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2},
+		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2, Drain: 30 * time.Second},
 		Limits: Limits{
 			MaxFileSize:   2 << 30,
 			MaxPages:      2000,
@@ -138,18 +141,27 @@ func Default() *Config {
 // variables of environ (as os.Environ returns them). Relative data_dir and
 // profiles_dir are made absolute against the working directory.
 func Load(path string, environ []string) (*Config, error) {
-	c := Default()
 	if path == "" {
 		if _, err := os.Stat(DefaultFile); err == nil {
 			path = DefaultFile
 		}
 	}
+	var b []byte
 	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := c.decode(path, b); err != nil {
+	}
+	return Parse(path, b, environ)
+}
+
+// Parse returns the configuration from defaults, the YAML b (read from
+// the file name, for messages) and the CHARTSCAN_* variables of environ.
+func Parse(name string, b []byte, environ []string) (*Config, error) {
+	c := Default()
+	if len(b) > 0 {
+		if err := c.decode(name, b); err != nil {
 			return nil, err
 		}
 	}
@@ -367,6 +379,9 @@ func (c *Config) finish() error {
 	}
 	if c.Ingest.Rescan < time.Second {
 		return fmt.Errorf("config: ingest.rescan: %s is shorter than 1s", c.Ingest.Rescan)
+	}
+	if c.Ingest.Drain < 0 || c.Ingest.Drain > time.Hour {
+		return fmt.Errorf("config: ingest.drain: %s is outside 0..1h", c.Ingest.Drain)
 	}
 	if c.Ingest.Files < 0 || c.Ingest.Files > 64 {
 		return fmt.Errorf("config: ingest.files: %d is outside 0..64", c.Ingest.Files)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -329,5 +330,26 @@ func TestWatcherTakesSettledFilesOnly(t *testing.T) {
 	}
 	if len(sizes) != 2 || (sizes[0] != 70 && sizes[1] != 70) {
 		t.Errorf("queued sizes %v, want one of 70 bytes", sizes)
+	}
+}
+
+// panicky stands in for a dependency that panics on a page.
+type panicky struct{}
+
+func (panicky) Recognize(context.Context, *image.Gray, ocr.Options) (*ocr.Result, error) {
+	panic("index out of range in a reader")
+}
+
+// A panic inside a dependency while reading a file is recovered: the file
+// fails with the reason and the process goes on.
+func TestPanicInAReaderIsContained(t *testing.T) {
+	e := newEnv(t)
+	e.pipe.OCR = panicky{}
+	res, err := e.pipe.Process(context.Background(), ingest.Source{Path: scan(t, "charts/batches/public-11-023.tif"), Name: "x.tif", Profile: e.prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ingest.StatusFailed || !strings.Contains(chartscan.ErrorMessage(res.Err), "crashed") {
+		t.Fatalf("result = %+v (%v)", res, res.Err)
 	}
 }

@@ -87,6 +87,9 @@ type Result struct {
 	// Err is why the file failed (Status failed): something wrong with
 	// the file itself. Its chartscan error message is safe to show.
 	Err error
+	// PageErrors say which pages of a done file could not be read, and
+	// why ("page 3: ..."). The rest of the file went through.
+	PageErrors []string
 }
 
 // Process ingests one file. A problem with the file itself (damaged,
@@ -95,8 +98,20 @@ type Result struct {
 // unavailable, ctx cancelled) is returned as an error instead: the file is
 // fine and must be processed again later. Processing the same file again
 // is harmless: every write goes to the same content-derived keys.
-func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
+func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err error) {
 	log := p.log()
+	defer func() {
+		// A bug or a dependency's panic while reading this file costs
+		// this file, never the service; the file is kept.
+		if r := recover(); r != nil {
+			log.Error("panic while processing a file", "panic", fmt.Sprint(r))
+			id := chartscan.BatchID("")
+			if res != nil {
+				id = res.BatchID
+			}
+			res, err = &Result{BatchID: id, Status: StatusFailed, Err: chartscan.Errorf(chartscan.EINTERNAL, "reading this file crashed chartscan's reader (%v); the file is kept", r)}, nil
+		}
+	}()
 	start := time.Now()
 	name := chartscan.SafeName(src.Name)
 	sum, size, err := hashFile(src.Path)
@@ -104,7 +119,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	id := chartscan.NewBatchID(sum)
-	res := &Result{BatchID: id}
+	res = &Result{BatchID: id}
 	log = log.With("batch", string(id), "profile", src.Profile.Name)
 	if p.MaxFileSize > 0 && size > p.MaxFileSize {
 		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.ETOOLARGE, "file of %d bytes exceeds the limit of %d bytes", size, p.MaxFileSize)
@@ -145,6 +160,12 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if readable := countReadable(pages); readable == 0 {
+		// Not one page could be read: the file itself is bad.
+		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.EINVALID, "no page could be read (%s)", pages[0].Error)
+		log.Warn("file rejected", "reason", chartscan.ErrorMessage(res.Err))
+		return res, nil
+	}
 	scannedAt := src.ReceivedAt
 	if scannedAt.IsZero() {
 		scannedAt = time.Now()
@@ -178,11 +199,19 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (*Result, error) {
 		return nil, err
 	}
 
+	for _, pg := range pages {
+		if pg.Error != "" {
+			res.PageErrors = append(res.PageErrors, fmt.Sprintf("page %d: %s", pg.Number, pg.Error))
+		}
+	}
 	done := time.Now().UTC()
 	batch := &chartscan.Batch{
 		ID: id, Profile: src.Profile.Name, SourceName: name, Size: size,
 		SHA256: hex.EncodeToString(sum), Status: chartscan.BatchDone,
 		Pages: n, Documents: docIDs, ReceivedAt: scannedAt.UTC(), DoneAt: &done,
+	}
+	if len(res.PageErrors) > 0 {
+		batch.Error = fmt.Sprintf("%d of %d pages could not be read", len(res.PageErrors), n)
 	}
 	if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
 		return nil, fmt.Errorf("index batch %s: %w", id, err)
@@ -243,7 +272,7 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			pg, err := p.page(ctx, id, prof, i, rp, rerr, log)
+			pg, err := p.safePage(ctx, id, prof, i, rp, rerr, log)
 			if err != nil {
 				fail(err)
 				return
@@ -262,6 +291,21 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 		return nil, err
 	}
 	return out, nil
+}
+
+// safePage is page, with a panic in a dependency (an image decoder, the
+// barcode reader) turned into that page's error: the other pages go on.
+func (p *Pipeline) safePage(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (pg *chartscan.Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("panic while processing a page", "page", n, "panic", fmt.Sprint(r))
+			pg, err = &chartscan.Page{
+				ID: id.Page(n), BatchID: id, Number: n, Kind: chartscan.PageContent, Section: chartscan.SectionOther,
+				Words: []chartscan.Word{}, Error: "reading this page crashed chartscan's reader",
+			}, nil
+		}
+	}()
+	return p.page(ctx, id, prof, n, rp, rerr, log)
 }
 
 // page processes one page: blank check, OCR (turning the page upright when
@@ -341,6 +385,17 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		return nil, err
 	}
 	return pg, nil
+}
+
+// countReadable counts the pages that were read without error.
+func countReadable(pages []*chartscan.Page) int {
+	n := 0
+	for _, p := range pages {
+		if p.Error == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // coverSheet reads the barcodes of a page and returns its kind when one is

@@ -405,7 +405,15 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 			log.Warn("could not record failed batch", "batch", string(res.BatchID), "err", err.Error())
 		}
 	default:
-		q.release(j, prof)
+		if len(res.PageErrors) > 0 {
+			// Stored and searchable, but incomplete: the source goes to the
+			// failed folder with the pages to rescan, not to the archive.
+			q.quarantine(j, chartscan.Errorf(chartscan.EINVALID, "%d of %d pages could not be read and need rescanning: %s",
+				len(res.PageErrors), res.Pages, strings.Join(res.PageErrors, "; ")),
+				"chartscan ingested this file, but some pages could not be read. The other pages are stored and searchable.")
+		} else {
+			q.release(j, prof)
+		}
 	}
 	q.finishJob(j)
 	return nil
@@ -431,6 +439,12 @@ func (q *Queue) release(j *Job, prof *chartscan.Profile) {
 // fail moves a file that cannot be ingested to the failed folder next to
 // its inbox (or the uploads' failed folder) with <name>.error.txt beside it.
 func (q *Queue) fail(j *Job, prof *chartscan.Profile, reason error) {
+	q.quarantine(j, reason, "chartscan could not ingest this file.")
+}
+
+// quarantine moves the job's file to the failed folder with a note that
+// starts with headline and gives the reason.
+func (q *Queue) quarantine(j *Job, reason error, headline string) {
 	dir := q.FailedDir
 	if j.Inbox != "" {
 		dir = filepath.Join(j.Inbox, "failed")
@@ -447,8 +461,8 @@ func (q *Queue) fail(j *Job, prof *chartscan.Profile, reason error) {
 		return
 	}
 	profName := j.Profile
-	note := fmt.Sprintf("chartscan could not ingest this file.\n\nfile:     %s\nreason:   %s\nbatch:    %s\nprofile:  %s\nreceived: %s\nfailed:   %s\n",
-		filepath.Base(dst), msg, j.BatchID, profName, j.ReceivedAt.Format(time.RFC3339), time.Now().UTC().Format(time.RFC3339))
+	note := fmt.Sprintf("%s\n\nfile:     %s\nreason:   %s\nbatch:    %s\nprofile:  %s\nreceived: %s\nfailed:   %s\n",
+		headline, filepath.Base(dst), msg, j.BatchID, profName, j.ReceivedAt.Format(time.RFC3339), time.Now().UTC().Format(time.RFC3339))
 	_ = os.WriteFile(dst+".error.txt", []byte(note), 0o640)
 }
 

@@ -156,6 +156,7 @@ func (p *Pool) start() (*proc, error) {
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
 	cmd.Env = append(os.Environ(), WorkerEnv+"=1", "OMP_THREAD_LIMIT=1")
 	cmd.Stderr = io.Discard // Tesseract's warnings; never page content
+	dieWithParent(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -151,7 +151,7 @@ type tiffPage struct {
 }
 
 // buildTIFF writes a little-endian multi-page TIFF.
-func buildTIFF(t *testing.T, pages []tiffPage) []byte {
+func buildTIFF(t testing.TB, pages []tiffPage) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	le := binary.LittleEndian

@@ -39,3 +39,20 @@ go vet ./...
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 [ -z "$unformatted" ] || { echo "test: gofmt needed: $unformatted" >&2; exit 1; }
 go test -count=1 -timeout 20m "$@" ./...
+
+# Each fuzz target runs briefly on top of its seed corpus (testdata/fuzz);
+# run them longer by hand with FUZZTIME=10m.
+fuzztime="${FUZZTIME:-20s}"
+for target in \
+	".:FuzzParseCoverSheet" \
+	"./index:FuzzParseQuery" \
+	"./config:FuzzParseProfile" \
+	"./config:FuzzParseConfig" \
+	"./raster:FuzzOpenPDF" \
+	"./raster:FuzzOpenTIFF" \
+	"./raster:FuzzOpenImage"; do
+	pkg="${target%%:*}"
+	name="${target##*:}"
+	echo "fuzz $name ($fuzztime)"
+	go test "$pkg" -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime"
+done

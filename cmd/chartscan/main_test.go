@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,7 +58,9 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 	if edit != nil {
 		edit(cfg)
 	}
-	m := NewMain(cfg, newLogger(cfg, testLogWriter{tb}))
+	logs := &lockedBuffer{}
+	m := NewMain(cfg, newLogger(cfg, io.MultiWriter(testLogWriter{tb}, logs)))
+	serviceLogs.Store(m, logs)
 	m.ConfigFile = cfgFile
 	if err := m.Open(); err != nil {
 		m.Close()
@@ -81,6 +84,33 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 		}
 	})
 	return m
+}
+
+// lockedBuffer collects a service's log for tests that read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// serviceLogs holds the log of each Main started by MustOpenMain.
+var serviceLogs sync.Map
+
+// logsOf returns what m has logged so far.
+func logsOf(m *Main) string {
+	b, _ := serviceLogs.Load(m)
+	return b.(*lockedBuffer).String()
 }
 
 // testLogWriter sends the service log to the test log.

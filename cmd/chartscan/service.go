@@ -159,6 +159,7 @@ func (m *Main) Open() error {
 		ArchiveDir: cfg.ArchiveDir,
 		FailedDir:  cfg.FailedDir(),
 		Workers:    cfg.Ingest.Files,
+		Drain:      cfg.Ingest.Drain,
 		MaxUpload:  int64(cfg.API.MaxUpload),
 		Logger:     m.Logger.With("component", "queue"),
 	}

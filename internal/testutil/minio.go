@@ -56,7 +56,7 @@ type MinIO struct {
 func StartMinIOTLS(tb testing.TB) *MinIO {
 	tb.Helper()
 	certs := filepath.Join(tb.TempDir(), "certs")
-	ca := writeTestCerts(tb, certs)
+	ca := WriteTestCerts(tb, certs)
 	return startMinIO(tb, certs, ca)
 }
 
@@ -139,10 +139,10 @@ func (m *MinIO) Stop() {
 	m.cmd = nil
 }
 
-// writeTestCerts writes a certificate authority and a server certificate
+// WriteTestCerts writes a certificate authority and a server certificate
 // for 127.0.0.1 signed by it, as MinIO expects them in dir
 // (public.crt, private.key). It returns the authority's PEM file.
-func writeTestCerts(tb testing.TB, dir string) string {
+func WriteTestCerts(tb testing.TB, dir string) string {
 	tb.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		tb.Fatal(err)

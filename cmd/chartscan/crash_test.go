@@ -1,0 +1,224 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"chartscan"
+	"chartscan/internal/testutil"
+	"chartscan/storage"
+)
+
+// buildBinary builds the chartscan binary for tests that run it as users
+// do, in its own processes.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "chartscan")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = os.Environ()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// service is a chartscan serve process.
+type service struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startService(t *testing.T, bin, cfg, addr string, logf *os.File) *service {
+	t.Helper()
+	cmd := exec.Command(bin, "--config", cfg, "serve")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &service{cmd: cmd, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve exited at start: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatal("serve did not become healthy")
+	return nil
+}
+
+// TestSurvivesKill9 runs the real binary on a drop of scans, kills it with
+// SIGKILL at random moments (while it takes files, reads, stores, indexes
+// or archives them), starts it again each time, and checks that in the
+// end every file was ingested exactly once: every file archived, every
+// batch complete, every page searchable once, no half or extra document.
+func TestSurvivesKill9(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	addr := freeAddr(t)
+	prof := filepath.Join(dir, "profiles")
+	os.MkdirAll(prof, 0o755)
+	os.WriteFile(filepath.Join(prof, "default.yaml"), []byte("name: default\nsettle: 200ms\nafter: archive\n"), 0o644)
+	cfg := filepath.Join(dir, "chartscan.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: %s\nprofiles_dir: %s\ningest:\n  rescan: 1s\nlog:\n  format: text\n", data, addr, prof)), 0o644)
+	logf, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+
+	batches := []string{"public-11-009.tif", "public-11-011.pdf", "public-11-012.pdf", "public-11-013.pdf", "public-11-017.tif", "public-11-021.tif", "public-11-023.tif", "public-11-001.pdf"}
+	inbox := filepath.Join(data, "inbox", "default")
+	os.MkdirAll(inbox, 0o755)
+	want := map[chartscan.BatchID]string{}
+	for i, b := range batches {
+		src := filepath.Join(testutil.SharedData(t), "charts", "batches", b)
+		raw, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(raw)
+		want[chartscan.NewBatchID(sum[:])] = b
+		name := fmt.Sprintf("scan %02d %s", i, b)
+		os.WriteFile(filepath.Join(inbox, "."+name), raw, 0o644)
+		os.Rename(filepath.Join(inbox, "."+name), filepath.Join(inbox, name))
+	}
+
+	seed := time.Now().UnixNano()
+	t.Logf("kill schedule seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	for round := 0; round < 5; round++ {
+		s := startService(t, bin, cfg, addr, logf)
+		time.Sleep(time.Duration(300+rng.Intn(3500)) * time.Millisecond)
+		s.cmd.Process.Signal(syscall.SIGKILL)
+		<-s.done
+	}
+
+	// The last run finishes the work and stops cleanly on SIGTERM.
+	s := startService(t, bin, cfg, addr, logf)
+	store, err := storage.NewFS(filepath.Join(data, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every file to be ingested", 5*time.Minute, func() bool {
+		for id := range want {
+			b, err := chartscan.LoadBatch(t.Context(), store, id)
+			if err != nil || b.Status != chartscan.BatchDone {
+				return false
+			}
+		}
+		ents, _ := os.ReadDir(filepath.Join(data, "work"))
+		return len(ents) == 0
+	})
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("serve did not exit 0 on SIGTERM: %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+
+	// Every file archived once; none failed, none left in the inbox.
+	archived, _ := filepath.Glob(filepath.Join(inbox, "archive", "*"))
+	if len(archived) != len(batches) {
+		t.Errorf("%d files archived, want %d: %v", len(archived), len(batches), archived)
+	}
+	if failed, _ := filepath.Glob(filepath.Join(inbox, "failed", "*")); len(failed) != 0 {
+		t.Errorf("files failed: %v", failed)
+	}
+	left, _ := filepath.Glob(filepath.Join(inbox, "scan*"))
+	if len(left) != 0 {
+		t.Errorf("files left in the inbox: %v", left)
+	}
+
+	// Every content page of every batch is in exactly one document, and
+	// the index holds exactly those pages.
+	expect := map[string]bool{}
+	for id := range want {
+		b, _ := chartscan.LoadBatch(t.Context(), store, id)
+		seen := map[chartscan.PageID]bool{}
+		for _, did := range b.Documents {
+			d, err := chartscan.LoadDocument(t.Context(), store, did)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pid := range d.Pages {
+				if seen[pid] {
+					t.Errorf("page %s in two documents", pid)
+				}
+				seen[pid] = true
+				expect[string(pid)] = true
+			}
+		}
+		var extra []string
+		store.List(t.Context(), chartscan.DocumentsPrefix(id), func(o chartscan.ObjectInfo) error {
+			if !strings.Contains(o.Key, "/versions/") {
+				extra = append(extra, o.Key)
+			}
+			return nil
+		})
+		if len(extra) != len(b.Documents) {
+			t.Errorf("batch %s: %d manifests stored for %d documents", id, len(extra), len(b.Documents))
+		}
+	}
+	out, err := exec.Command(bin, "--config", cfg, "search", "--json", "--limit", "100").Output()
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	var res struct {
+		Total int `json:"total"`
+		Hits  []struct {
+			PageID string `json:"page_id"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, h := range res.Hits {
+		if got[h.PageID] {
+			t.Errorf("page %s indexed twice", h.PageID)
+		}
+		got[h.PageID] = true
+		if !expect[h.PageID] {
+			t.Errorf("indexed page %s belongs to no document", h.PageID)
+		}
+	}
+	if res.Total != len(expect) || len(got) != len(expect) {
+		t.Fatalf("index holds %d pages (%d listed), documents hold %d", res.Total, len(got), len(expect))
+	}
+	t.Logf("%d files, %d document pages: each ingested exactly once after 5 kills", len(want), len(expect))
+}
