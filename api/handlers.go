@@ -2,9 +2,13 @@ package api
 
 import (
 	"bytes"
+	"image"
+	_ "image/jpeg" // page images as stored
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	_ "golang.org/x/image/tiff"
 	"io"
 	"mime"
 	"net/http"
@@ -18,6 +22,7 @@ import (
 	"chartscan/audit"
 	"chartscan/index"
 	"chartscan/pdf"
+	"chartscan/raster"
 	"chartscan/records"
 )
 
@@ -250,10 +255,16 @@ func (s *Server) page(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-// pageImage: GET /api/v1/pages/{id}/image, streamed from the store.
+// pageImage: GET /api/v1/pages/{id}/image[?format=png], streamed from
+// the store as it was stored (the scan's own JPEG or TIFF, or PNG), or
+// converted to PNG for viewers that do not show TIFF.
 func (s *Server) pageImage(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
+	format := c.QueryParam("format")
+	if format != "" && format != "png" {
+		return chartscan.Errorf(chartscan.EINVALID, "format: only png")
+	}
 	p, err := s.Records.Page(ctx, id)
 	if err != nil {
 		return err
@@ -266,7 +277,32 @@ func (s *Server) pageImage(c echo.Context) error {
 	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionPageImage, Page: id, Document: string(p.DocumentID), Batch: string(p.BatchID)}); err != nil {
 		return err
 	}
+	if format == "png" && p.ImageType != "image/png" {
+		img, _, err := image.Decode(r)
+		if err != nil {
+			return fmt.Errorf("page %s image: %w", id, err)
+		}
+		b, err := raster.EncodePNG(img, p.ImageType == "image/tiff" && isBilevel(img))
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "image/png", b)
+	}
 	return c.Stream(http.StatusOK, p.ImageType, r)
+}
+
+// isBilevel reports whether a decoded page holds black and white only.
+func isBilevel(img image.Image) bool {
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return false
+	}
+	for _, v := range g.Pix {
+		if v != 0 && v != 255 {
+			return false
+		}
+	}
+	return true
 }
 
 // review: GET /api/v1/review?limit=&offset=, documents waiting for a person.

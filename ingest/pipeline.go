@@ -369,16 +369,16 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 	b := img.Bounds()
 	pg.Width, pg.Height = b.Dx(), b.Dy()
 
-	ext := "jpg"
-	if encType != "image/jpeg" {
-		ext = "png"
-		if encType != "image/png" {
-			var err error
-			if encoded, err = raster.EncodePNG(img, rp.Bilevel); err != nil {
-				return nil, fmt.Errorf("encode page %d: %w", n, err)
-			}
-			encType = "image/png"
+	// The scan's own encoding is kept when the page needed no turn:
+	// JPEG as JPEG, CCITT and other lossless TIFF data as TIFF. Anything
+	// else is stored as PNG, which loses nothing either.
+	ext := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif"}[encType]
+	if ext == "" {
+		var err error
+		if encoded, err = raster.EncodePNG(img, rp.Bilevel); err != nil {
+			return nil, fmt.Errorf("encode page %d: %w", n, err)
 		}
+		ext, encType = "png", "image/png"
 	}
 	pg.Image, pg.ImageType = chartscan.PageImageKey(id, n, ext), encType
 	if err := p.Store.Put(ctx, pg.Image, bytes.NewReader(encoded), int64(len(encoded)), encType); err != nil {

@@ -91,6 +91,11 @@ func embeddedPage(pp *pdf.Page, lim Limits) (*Page, error) {
 			return nil, err
 		}
 		img, page.Bilevel = g, true
+		if im.CCITT.K < 0 && !im.CCITT.EncodedByteAlign {
+			// Keep the scanner's own Group 4 data, in a TIFF.
+			page.Encoded = g4TIFF(im.Data, im.Width, im.Height, im.DPI, im.CCITT.BlackIs1 == im.Invert)
+			page.EncodedType = "image/tiff"
+		}
 	case "":
 		g, err := samples(im)
 		if err != nil || g == nil {

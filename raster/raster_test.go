@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/image/tiff"
+
 	"chartscan"
 	"chartscan/internal/testutil"
 	. "chartscan/raster"
@@ -347,5 +349,33 @@ func TestEncodePNGBilevelIsOneBit(t *testing.T) {
 	back, err := png.Decode(bytes.NewReader(b))
 	if err != nil || corner(back) != "top-left" {
 		t.Fatalf("round trip: %v, mark at %s", err, corner(back))
+	}
+}
+
+// Bilevel pages keep the scanner's own compressed data, wrapped in a TIFF
+// that decodes to exactly the page's pixels.
+func TestStoredTIFFIsTheScan(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		page int
+	}{
+		{"charts/batches/public-11-003.pdf", 2},     // CCITT G4 in a PDF
+		{"charts/batches/public-11-006.tif", 3},     // a page of a G4 TIFF
+		{"paperless-ngx/multi-page-images.tiff", 2}, // LZW gray
+	} {
+		p := mustPage(t, mustOpen(t, shared(t, tc.file)), tc.page)
+		if p.EncodedType != "image/tiff" {
+			t.Fatalf("%s page %d: stored as %q, want image/tiff", tc.file, tc.page, p.EncodedType)
+		}
+		back, err := tiff.Decode(bytes.NewReader(p.Encoded))
+		if err != nil {
+			t.Fatalf("%s page %d: stored TIFF does not decode: %v", tc.file, tc.page, err)
+		}
+		if !bytes.Equal(Gray(back).Pix, Gray(p.Image).Pix) {
+			t.Errorf("%s page %d: stored TIFF differs from the page", tc.file, tc.page)
+		}
+		if len(p.Encoded) > 2<<20 && p.Bilevel {
+			t.Errorf("%s page %d: %d bytes for a bilevel page", tc.file, tc.page, len(p.Encoded))
+		}
 	}
 }

@@ -60,7 +60,20 @@ type ifd struct {
 	stripCounts   []uint32
 	rowsPerStrip  int
 	jpegTables    []byte
+	// raw holds the entries a single-page copy of this page keeps.
+	raw []tiffEntry
 }
+
+// copiedTags are the tags a page keeps when it is stored as a TIFF of its
+// own (strip offsets and counts are written anew).
+var copiedTags = map[uint16]bool{
+	256: true, 257: true, 258: true, 259: true, 262: true, 266: true, 277: true, 278: true,
+	282: true, 283: true, 284: true, 292: true, 293: true, 296: true, 317: true, 320: true,
+}
+
+// passthrough lists the compressions whose strips are stored as they are:
+// none, CCITT G3 and G4, LZW, Deflate, PackBits.
+var passthrough = map[int]bool{1: true, 3: true, 4: true, 5: true, 8: true, 32946: true, 32773: true}
 
 type tiffFile struct {
 	f     *os.File
@@ -168,6 +181,11 @@ func (t *tiffFile) readIFD(off uint32) (*ifd, uint32, error) {
 		tag := t.order.Uint16(e)
 		typ := t.order.Uint16(e[2:])
 		count := t.order.Uint32(e[4:])
+		if copiedTags[tag] && t.order == binary.LittleEndian {
+			if v, ok := t.entryValue(e, typ, count); ok {
+				d.raw = append(d.raw, tiffEntry{tag, typ, count, v})
+			}
+		}
 		switch tag {
 		case tagNewSubfileType:
 			subfile = t.scalar(e, typ)
@@ -237,6 +255,42 @@ func (t *tiffFile) readIFD(off uint32) (*ifd, uint32, error) {
 	return d, next, nil
 }
 
+// typeSize is the size in bytes of one value of each TIFF field type.
+var typeSize = map[uint16]uint32{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+
+// entryValue returns the value bytes of an entry, inline or not.
+func (t *tiffFile) entryValue(e []byte, typ uint16, count uint32) ([]byte, bool) {
+	size := typeSize[typ]
+	if size == 0 || count > 1<<16 {
+		return nil, false
+	}
+	n := size * count
+	if n <= 4 {
+		return append([]byte(nil), e[8:8+n]...), true
+	}
+	v, err := t.readAt(int(n), int64(t.order.Uint32(e[8:])))
+	return v, err == nil
+}
+
+// pageTIFF returns the page as a TIFF of its own, its strips copied as
+// they are, or nil when it cannot be (big-endian, tiled, or compressed in
+// a way stored pages do not keep).
+func (t *tiffFile) pageTIFF(d *ifd) []byte {
+	if t.order != binary.LittleEndian || d.tiled || !passthrough[d.compression] ||
+		len(d.stripOffsets) == 0 || len(d.stripOffsets) != len(d.stripCounts) {
+		return nil
+	}
+	var strips [][]byte
+	for i, off := range d.stripOffsets {
+		s, err := t.readAt(int(d.stripCounts[i]), int64(off))
+		if err != nil {
+			return nil
+		}
+		strips = append(strips, s)
+	}
+	return writeTIFF(append([]tiffEntry(nil), d.raw...), strips)
+}
+
 // scalar returns the value of a single SHORT or LONG entry.
 func (t *tiffFile) scalar(e []byte, typ uint16) uint32 {
 	switch typ {
@@ -298,17 +352,18 @@ func (t *tiffFile) Page(ctx context.Context, n int) (p *Page, err error) {
 	if err != nil {
 		return nil, pageErr(n, err)
 	}
-	rot := orientationTurn(d.orientation)
-	if rot != 0 {
-		img = Rotate(img, rot)
+	p = &Page{
+		Number:  n,
+		Image:   img,
+		Bilevel: d.bits == 1 && d.samples == 1,
+		DPI:     d.dpi,
 	}
-	return &Page{
-		Number:   n,
-		Image:    img,
-		Bilevel:  d.bits == 1 && d.samples == 1,
-		DPI:      d.dpi,
-		Rotation: rot,
-	}, nil
+	if rot := orientationTurn(d.orientation); rot != 0 {
+		p.Image, p.Rotation = Rotate(img, rot), rot
+	} else if enc := t.pageTIFF(d); enc != nil {
+		p.Encoded, p.EncodedType = enc, "image/tiff"
+	}
+	return p, nil
 }
 
 // orientationTurn maps the TIFF Orientation tag to the clockwise turn that

@@ -194,6 +194,10 @@ func TestTechnicianAPI(t *testing.T) {
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(img)); err != nil || cfg.Width != page.Width {
 		t.Fatalf("image decodes: %v, width %d want %d", err, cfg.Width, page.Width)
 	}
+	resp, img = tech.do("GET", "/api/v1/pages/"+hit.PageID+"/image?format=png", nil, nil)
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(img)); resp.StatusCode != 200 || err != nil || format != "png" || cfg.Width != page.Width {
+		t.Fatalf("image as PNG: %d %s %v", resp.StatusCode, format, err)
+	}
 
 	// The document as one PDF, that pdfcpu opens, with one page per page.
 	resp, pdfBytes := tech.do("GET", "/api/v1/documents/"+hit.DocumentID+"/pdf", nil, nil)

@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "golang.org/x/image/tiff"
 
 	"chartscan"
 	"chartscan/config"
@@ -252,8 +257,8 @@ func TestDropScanIntoInbox(t *testing.T) {
 			t.Errorf("page %d record = id %s number %d image %q", n, pg.ID, pg.Number, pg.Image)
 		}
 		img := readObject(t, m.Store, pg.Image)
-		if http.DetectContentType(img) != pg.ImageType {
-			t.Errorf("page %d image is %s, record says %s", n, http.DetectContentType(img), pg.ImageType)
+		if _, format, err := image.DecodeConfig(bytes.NewReader(img)); err != nil || "image/"+format != pg.ImageType {
+			t.Errorf("page %d image is %q (%v), record says %s", n, format, err, pg.ImageType)
 		}
 		if truth[n-1].Kind == "content" && len(pg.Words) < 10 {
 			t.Errorf("page %d: %d words read", n, len(pg.Words))
