@@ -3,6 +3,7 @@ package pdf
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -66,4 +67,22 @@ func Assemble(w io.Writer, pages []PageImage) (n int, err error) {
 		return 0, err
 	}
 	return ctx.PageCount, nil
+}
+
+// Merge writes one PDF holding the pages of every file in order, copied
+// as they are (no page is re-encoded).
+func Merge(w io.Writer, files []string) (err error) {
+	defer recoverTo(&err, "PDF writer")
+	var rs []io.ReadSeeker
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		rs = append(rs, fh)
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	return api.MergeRaw(rs, w, false, conf)
 }
