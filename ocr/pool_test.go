@@ -58,7 +58,19 @@ func TestPageTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, err = p.Recognize(context.Background(), page(t, true), Options{DPI: 300})
+	// A full letter page of marks: no engine reads it within a millisecond
+	// (the small test page can be read that fast on a quick machine).
+	big := image.NewGray(image.Rect(0, 0, 2550, 3300))
+	for y := range 3300 {
+		for x := range 2550 {
+			v := uint8(255)
+			if y%60 < 30 && (x/25)%2 == 0 {
+				v = 0
+			}
+			big.Pix[y*big.Stride+x] = v
+		}
+	}
+	_, err = p.Recognize(context.Background(), big, Options{DPI: 300})
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want timeout", err)
 	}

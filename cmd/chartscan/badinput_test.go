@@ -80,8 +80,11 @@ func TestBadInputMixed(t *testing.T) {
 	good := filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-023.tif")
 	odd := `$(rm -rf ~) "Müller" & 'Ünïcødé' ; scan #1.tif`
 	copyFile(t, good, filepath.Join(inbox, odd))
-	copyFile(t, good, filepath.Join(inbox, "same scan again.tif"))
-	copyFile(t, filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-011.pdf"), filepath.Join(inbox, "ward 3.pdf"))
+	// The same scan twice: whichever is taken first is ingested, the
+	// other is recognised as a duplicate.
+	ward := filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-011.pdf")
+	copyFile(t, ward, filepath.Join(inbox, "ward 3.pdf"))
+	copyFile(t, ward, filepath.Join(inbox, "same scan again.pdf"))
 	gone := filepath.Join(inbox, "deleted before it settled.pdf")
 	copyFile(t, good, gone)
 	os.Remove(gone)
@@ -112,7 +115,7 @@ func TestBadInputMixed(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{odd, "same scan again.tif", "ward 3.pdf", "encrypted-owner.pdf"} {
+	for _, name := range []string{odd, "same scan again.pdf", "ward 3.pdf", "encrypted-owner.pdf"} {
 		if _, err := os.Stat(filepath.Join(inbox, "archive", name)); err != nil {
 			t.Errorf("%q not archived: %v", name, err)
 		}
@@ -122,6 +125,16 @@ func TestBadInputMixed(t *testing.T) {
 	id := batchOf(raw)
 	if _, err := m.Store.Stat(context.Background(), chartscan.SourceKey(id, chartscan.SafeName(odd))); err != nil {
 		t.Errorf("source with an odd name: %v", err)
+	}
+	// The scan dropped twice is one batch with one source.
+	raw, _ = os.ReadFile(ward)
+	var sources []string
+	m.Store.List(context.Background(), "sources/"+string(batchOf(raw))+"/", func(o chartscan.ObjectInfo) error {
+		sources = append(sources, o.Key)
+		return nil
+	})
+	if len(sources) != 1 {
+		t.Errorf("scan dropped twice: sources %v, want one", sources)
 	}
 	resp, err := http.Get("http://" + m.Addr() + "/healthz")
 	if err != nil || resp.StatusCode != 200 {

@@ -100,8 +100,13 @@ func TestS3IngestThenReindex(t *testing.T) {
 			t.Errorf("object %s missing from the bucket (have %v)", k, keys)
 		}
 	}
-	if n := countPrefix(keys, "pages/"+string(f.BatchID)+"/", ".png"); n != 4 {
-		t.Errorf("%d page images, want 4", n)
+	// Page images keep the scanner's encoding: PNG, JPEG or TIFF.
+	images := 0
+	for _, ext := range []string{".png", ".jpg", ".tif"} {
+		images += countPrefix(keys, "pages/"+string(f.BatchID)+"/", ext)
+	}
+	if images != 4 {
+		t.Errorf("%d page images, want 4 (have %v)", images, keys)
 	}
 	if n := countPrefix(keys, "documents/", ".json"); n != f.Documents {
 		t.Errorf("%d document manifests, want %d", n, f.Documents)
