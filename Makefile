@@ -4,7 +4,7 @@
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-X main.version=$(VERSION)"
 
-.PHONY: all build run test setup setup-test clean
+.PHONY: all build run test bench setup setup-test setup-bench clean
 
 all: build
 
@@ -14,6 +14,9 @@ setup:
 setup-test:
 	scripts/setup.sh --test
 
+setup-bench:
+	scripts/setup.sh --bench
+
 build: setup
 	go build $(GOFLAGS_BUILD) -o bin/chartscan ./cmd/chartscan
 
@@ -22,6 +25,11 @@ run: build
 
 test: setup-test
 	scripts/test.sh
+
+# Runs chartscan, the tesseract command and OCRmyPDF over the same scans,
+# then the search and reindex benchmarks, and writes docs/performance.md.
+bench: setup-bench
+	OMP_THREAD_LIMIT=1 go run ./bench
 
 clean:
 	rm -rf bin

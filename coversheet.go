@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CoverSheet is what a cover-sheet barcode says: "CS1;" followed by
@@ -26,10 +28,23 @@ type CoverSheet struct {
 // CoverSheetPrefix starts every cover-sheet payload.
 const CoverSheetPrefix = "CS1;"
 
-var (
-	coverKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-	coverValueRE = regexp.MustCompile(`^[\p{L}\p{N} ^.,'/_-]{0,128}$`)
-)
+var coverKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// coverValueOK reports whether v is a cover-sheet value: at most 128
+// letters, digits, spaces and the punctuation of names and dates
+// (^ . , ' / _ -). It is a loop, not a regular expression, because the
+// Unicode classes of one cost every chartscan process 5 MB at start.
+func coverValueOK(v string) bool {
+	if utf8.RuneCountInString(v) > 128 || !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !strings.ContainsRune(" ^.,'/_-", r) {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseCoverSheet parses a barcode payload. It returns an EINVALID error
 // for text that is not a CS1 payload or holds malformed or contradictory
@@ -51,7 +66,7 @@ func ParseCoverSheet(s string) (*CoverSheet, error) {
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.ToLower(strings.TrimSpace(k))
 		v = strings.TrimSpace(v)
-		if !ok || !coverKeyRE.MatchString(k) || !coverValueRE.MatchString(v) {
+		if !ok || !coverKeyRE.MatchString(k) || !coverValueOK(v) {
 			return nil, Errorf(EINVALID, "cover sheet field %q is malformed", truncate(kv, 40))
 		}
 		if seen[k] {

@@ -1,7 +1,9 @@
 package barcode
 
 import (
+	"encoding/binary"
 	"image"
+	"math/bits"
 	"sort"
 )
 
@@ -31,14 +33,10 @@ func candidates(g *image.Gray, dpi int) []candidate {
 	if cols < 4 || rows < 4 {
 		return nil
 	}
-	raw := make([]cellCounts, cols*rows)
+	raw := measureCells(g, cell, cols, rows)
 	inked := make([]bool, cols*rows)
-	for cy := 0; cy < rows; cy++ {
-		for cx := 0; cx < cols; cx++ {
-			c := measure(g, b.Min.X+cx*cell, b.Min.Y+cy*cell, cell)
-			raw[cy*cols+cx] = c
-			inked[cy*cols+cx] = c.dark*5 >= cell*cell // at least a fifth dark
-		}
+	for i, c := range raw {
+		inked[i] = c.dark*5 >= cell*cell // at least a fifth dark
 	}
 	label := make([]bool, cols*rows)
 	var out []candidate
@@ -204,36 +202,85 @@ type cellCounts struct {
 	dark, across, down int
 }
 
-// measure counts, in the size×size cell at (x0, y0), the dark pixels and
-// the dark/light changes along rows and down columns (including those at
-// the cell's top and left edges).
-func measure(g *image.Gray, x0, y0, size int) cellCounts {
-	var c cellCounts
+// measureCells counts, for every cell×cell cell of the page (cols×rows of
+// them, from the top left), its dark pixels and its dark/light changes
+// along rows and down columns, in one pass over the page.
+func measureCells(g *image.Gray, cell, cols, rows int) []cellCounts {
 	b := g.Bounds()
-	for y := y0; y < y0+size; y++ {
-		o := g.PixOffset(x0, y)
-		row := g.Pix[o : o+size]
-		prev := row[0] < 128
-		if x0 > b.Min.X {
-			prev = g.Pix[o-1] < 128
+	w := cols * cell
+	out := make([]cellCounts, cols*rows)
+	// Pixels are reduced to 1 (dark, below 128) or 0, so that the counts
+	// are sums and XORs without branches; this loop sees every pixel of
+	// every page and dominates the barcode search.
+	prev := make([]uint8, w+8) // the row above; padded for 8-byte reads
+	cur := make([]uint8, w+8)
+	for y := 0; y < rows*cell; y++ {
+		o := g.PixOffset(b.Min.X, b.Min.Y+y)
+		darkBits(cur[:w], g.Pix[o:o+w])
+		cells := out[(y/cell)*cols : (y/cell+1)*cols]
+		if cell == 8 {
+			countRow8(cells, cur, prev, y > 0)
+		} else {
+			countRow(cells, cur[:w], prev[:w], cell, y > 0)
 		}
-		var above []uint8
-		if y > b.Min.Y {
-			above = g.Pix[o-g.Stride : o-g.Stride+size]
+		prev, cur = cur, prev
+	}
+	return out
+}
+
+// ones has a 1 in every byte.
+const ones = 0x0101010101010101
+
+// darkBits sets dst[i] to 1 where src[i] is dark (below 128), else 0,
+// eight pixels at a time.
+func darkBits(dst, src []uint8) {
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		v := binary.LittleEndian.Uint64(src[i:])
+		binary.LittleEndian.PutUint64(dst[i:], ((v>>7)&ones)^ones)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = (src[i] >> 7) ^ 1
+	}
+}
+
+// countRow adds one row of 0/1 pixels to its cells; the first pixel's
+// left neighbour is itself.
+func countRow(cells []cellCounts, cur, prev []uint8, cell int, down bool) {
+	left := cur[0]
+	for c := range cells {
+		px := cur[c*cell : (c+1)*cell]
+		up := prev[c*cell : (c+1)*cell]
+		var dark, across, changes int
+		for i, d := range px {
+			dark += int(d)
+			across += int(d ^ left)
+			changes += int(d ^ up[i])
+			left = d
 		}
-		for x, v := range row {
-			d := v < 128
-			if d {
-				c.dark++
-			}
-			if d != prev {
-				c.across++
-			}
-			prev = d
-			if above != nil && d != (above[x] < 128) {
-				c.down++
-			}
+		cc := &cells[c]
+		cc.dark += dark
+		cc.across += across
+		if down {
+			cc.down += changes
 		}
 	}
-	return c
+}
+
+// countRow8 is countRow for 8-pixel cells (300 dpi pages), one cell per
+// 64-bit word: with one 0/1 pixel per byte, counting the set bits counts
+// the dark pixels, and the set bits of an XOR count the changes.
+func countRow8(cells []cellCounts, cur, prev []uint8, down bool) {
+	left := uint64(cur[0])
+	for c := range cells {
+		px := binary.LittleEndian.Uint64(cur[c*8:])
+		shifted := px<<8 | left // each pixel's left neighbour
+		cc := &cells[c]
+		cc.dark += bits.OnesCount64(px)
+		cc.across += bits.OnesCount64(px ^ shifted)
+		if down {
+			cc.down += bits.OnesCount64(px ^ binary.LittleEndian.Uint64(prev[c*8:]))
+		}
+		left = px >> 56
+	}
 }

@@ -75,6 +75,9 @@ type OCR struct {
 	// PageTimeout bounds the OCR of one page; a page that takes longer is
 	// kept without text and its batch marked for review.
 	PageTimeout time.Duration `yaml:"page_timeout"`
+	// MaxDPI is the resolution pages are read at; finer scans are scaled
+	// down first (faster, and as accurate). 0 reads every page as scanned.
+	MaxDPI int `yaml:"max_dpi"`
 }
 
 // Ingest configures the watcher and the queue.
@@ -95,6 +98,12 @@ type Limits struct {
 	MaxFileSize   Size  `yaml:"max_file_size"`
 	MaxPages      int   `yaml:"max_pages"`
 	MaxPagePixels int64 `yaml:"max_page_pixels"`
+	// Memory is a soft limit for the service's own heap (the OCR worker
+	// processes not included): the garbage collector works harder as it
+	// is approached, up to half the process's CPU. 0, the default, sets
+	// no limit; the heap then stays within 1.5 times what it holds live
+	// (GOGC=50), which keeps memory in proportion to the work at hand.
+	Memory Size `yaml:"memory"`
 }
 
 // API configures the HTTP API.
@@ -124,7 +133,7 @@ func Default() *Config {
 			Kind: "fs",
 			S3:   S3{Endpoint: "127.0.0.1:9000", Bucket: "chartscan"},
 		},
-		OCR:    OCR{Languages: []string{"eng"}, PageTimeout: 2 * time.Minute},
+		OCR:    OCR{Languages: []string{"eng"}, PageTimeout: 2 * time.Minute, MaxDPI: 200},
 		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2, Drain: 30 * time.Second},
 		Limits: Limits{
 			MaxFileSize:   2 << 30,
@@ -374,6 +383,9 @@ func (c *Config) finish() error {
 			return fmt.Errorf("config: ocr.languages: bad language code %q", l)
 		}
 	}
+	if c.OCR.MaxDPI != 0 && (c.OCR.MaxDPI < 100 || c.OCR.MaxDPI > 1200) {
+		return fmt.Errorf("config: ocr.max_dpi: %d is outside 100..1200 (or 0)", c.OCR.MaxDPI)
+	}
 	if c.OCR.PageTimeout <= 0 {
 		return fmt.Errorf("config: ocr.page_timeout: %s must be positive", c.OCR.PageTimeout)
 	}
@@ -385,6 +397,9 @@ func (c *Config) finish() error {
 	}
 	if c.Ingest.Files < 0 || c.Ingest.Files > 64 {
 		return fmt.Errorf("config: ingest.files: %d is outside 0..64", c.Ingest.Files)
+	}
+	if c.Limits.Memory < 0 || (c.Limits.Memory > 0 && c.Limits.Memory < 64<<20) {
+		return errors.New("config: limits.memory: 0 or at least 64MiB")
 	}
 	if c.Limits.MaxFileSize <= 0 || c.Limits.MaxPages <= 0 || c.Limits.MaxPagePixels <= 0 {
 		return errors.New("config: limits: every limit must be positive")

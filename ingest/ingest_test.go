@@ -16,6 +16,7 @@ import (
 
 	"chartscan"
 	"chartscan/classify"
+	"chartscan/config"
 	"chartscan/index"
 	"chartscan/ingest"
 	"chartscan/internal/testutil"
@@ -36,7 +37,7 @@ var (
 func sharedPool(t *testing.T) *ocr.Pool {
 	t.Helper()
 	poolOnce.Do(func() {
-		pool, poolErr = ocr.New(ocr.Config{Workers: runtime.NumCPU(), Languages: []string{"eng"}, PageTimeout: 2 * time.Minute})
+		pool, poolErr = ocr.New(ocr.Config{Workers: runtime.NumCPU(), Languages: []string{"eng"}, PageTimeout: 2 * time.Minute, MaxDPI: config.Default().OCR.MaxDPI})
 	})
 	if poolErr != nil {
 		t.Fatal(poolErr)

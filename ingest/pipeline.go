@@ -52,9 +52,14 @@ type Pipeline struct {
 	MaxFileSize int64
 	// Languages are the OCR languages when a profile names none.
 	Languages []string
-	// PagesInFlight bounds the pages of one file held in memory at once;
+	// PagesInFlight bounds the decoded pages held in memory at once, over
+	// all the files being processed: enough to keep every OCR engine busy,
+	// few enough to keep memory flat on a file of hundreds of pages.
 	// 0 means 4.
 	PagesInFlight int
+
+	semOnce sync.Once
+	sem     chan struct{}
 	// Logger receives progress by batch id and page number, never content.
 	Logger *slog.Logger
 	// OnPage, if set, is called after each page is processed.
@@ -239,13 +244,16 @@ func (p *Pipeline) log() *slog.Logger {
 func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, file raster.File, log *slog.Logger) ([]*chartscan.Page, error) {
 	n := file.NumPages()
 	out := make([]*chartscan.Page, n)
-	inflight := p.PagesInFlight
-	if inflight <= 0 {
-		inflight = 4
-	}
+	p.semOnce.Do(func() {
+		n := p.PagesInFlight
+		if n <= 0 {
+			n = 4
+		}
+		p.sem = make(chan struct{}, n)
+	})
+	sem := p.sem
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, inflight)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -331,15 +339,19 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 	pg.Rendered = rp.Rendered
 	img, rotation := rp.Image, rp.Rotation
 	encoded, encType := rp.Encoded, rp.EncodedType
+	t0 := time.Now()
 	gray := raster.Gray(img)
 	pg.Ink = raster.Ink(gray, pg.DPI)
+	var tBarcode, tOCR time.Duration
+	orientationChecked := false
 
 	if prof.Separation.BlankPages && pg.Ink < prof.Separation.BlankThreshold {
 		pg.Kind = chartscan.PageBlank
-	} else if kind, payload := coverSheet(prof, gray, pg.DPI); kind != "" {
+	} else if kind, payload := timed(&tBarcode, func() (chartscan.PageKind, string) { return coverSheet(prof, gray, pg.DPI) }); kind != "" {
 		// Cover and separator sheets are not document pages: no OCR.
 		pg.Kind, pg.Barcode = kind, payload
 	} else {
+		tStart := time.Now()
 		langs := prof.OCR.Languages
 		if len(langs) == 0 {
 			langs = p.Languages
@@ -347,6 +359,7 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		res, err := p.OCR.Recognize(ctx, gray, ocr.Options{
 			DPI: pg.DPI, Bilevel: rp.Bilevel, DetectOrientation: prof.OCR.DetectOrientation, Languages: langs,
 		})
+		tOCR = time.Since(tStart)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
@@ -358,6 +371,7 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 			log.Warn("page OCR failed", "page", n, "err", err.Error())
 		default:
 			pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
+			orientationChecked = res.OrientationChecked
 			if res.Rotation != 0 {
 				img = raster.Rotate(img, res.Rotation)
 				rotation = (rotation + res.Rotation) % 360
@@ -372,6 +386,7 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 	// The scan's own encoding is kept when the page needed no turn:
 	// JPEG as JPEG, CCITT and other lossless TIFF data as TIFF. Anything
 	// else is stored as PNG, which loses nothing either.
+	tEncode := time.Now()
 	ext := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif"}[encType]
 	if ext == "" {
 		var err error
@@ -380,11 +395,24 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		}
 		ext, encType = "png", "image/png"
 	}
+	encodeTook := time.Since(tEncode)
 	pg.Image, pg.ImageType = chartscan.PageImageKey(id, n, ext), encType
+	tStore := time.Now()
 	if err := p.Store.Put(ctx, pg.Image, bytes.NewReader(encoded), int64(len(encoded)), encType); err != nil {
 		return nil, err
 	}
+	log.Debug("page done", "page", n, "kind", string(pg.Kind), "rotation", pg.Rotation, "orientation_checked", orientationChecked,
+		"ms_total", time.Since(t0).Milliseconds(), "ms_barcode", tBarcode.Milliseconds(), "ms_ocr", tOCR.Milliseconds(),
+		"ms_encode", encodeTook.Milliseconds(), "ms_store", time.Since(tStore).Milliseconds())
 	return pg, nil
+}
+
+// timed runs f and adds its duration to *d.
+func timed[T, U any](d *time.Duration, f func() (T, U)) (T, U) {
+	start := time.Now()
+	a, b := f()
+	*d += time.Since(start)
+	return a, b
 }
 
 // countReadable counts the pages that were read without error.

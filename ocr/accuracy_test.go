@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"chartscan/config"
 	"chartscan/internal/testutil"
 	"chartscan/ocr"
 	"chartscan/raster"
@@ -71,7 +72,7 @@ func groundTruth(t *testing.T, dir string, row manifestRow, n int) string {
 
 func newPool(t *testing.T) *ocr.Pool {
 	t.Helper()
-	p, err := ocr.New(ocr.Config{Workers: runtime.NumCPU(), Languages: []string{"eng"}, PageTimeout: 3 * time.Minute})
+	p, err := ocr.New(ocr.Config{Workers: runtime.NumCPU(), Languages: []string{"eng"}, PageTimeout: 3 * time.Minute, MaxDPI: config.Default().OCR.MaxDPI})
 	if err != nil {
 		t.Fatal(err)
 	}

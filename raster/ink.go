@@ -34,10 +34,12 @@ func Ink(g *image.Gray, dpi int) float64 {
 		}
 		for y := cy; y < cy+cell; y++ {
 			row := g.Pix[g.PixOffset(x0, y) : g.PixOffset(x0, y)+cols*cell]
-			for x, v := range row {
-				if v < 128 {
-					counts[x/cell]++
+			for i := range counts {
+				n := 0
+				for _, v := range row[i*cell : (i+1)*cell] {
+					n += int(v>>7) ^ 1 // 1 when dark (below 128)
 				}
+				counts[i] += n
 			}
 		}
 		for _, c := range counts {

@@ -121,7 +121,13 @@ func EncodePNG(img image.Image, bilevel bool) ([]byte, error) {
 		img = p
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	// 1-bit pages compress well and fast; for 8-bit ones the best
+	// compression costs several times the time for a few percent.
+	level := png.BestSpeed
+	if bilevel {
+		level = png.DefaultCompression
+	}
+	enc := png.Encoder{CompressionLevel: level}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}

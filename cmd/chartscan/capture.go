@@ -89,7 +89,7 @@ func (e *cmdEnv) train(ctx context.Context, args []string) error {
 		return err
 	}
 	cl := classify.New(base, store, log)
-	pool, err := ocr.New(ocr.Config{Workers: cfg.Workers(), Languages: cfg.OCR.Languages, PageTimeout: cfg.OCR.PageTimeout})
+	pool, err := ocr.New(ocr.Config{Workers: cfg.Workers(), Languages: cfg.OCR.Languages, PageTimeout: cfg.OCR.PageTimeout, MaxDPI: cfg.OCR.MaxDPI})
 	if err != nil {
 		return err
 	}

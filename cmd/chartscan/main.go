@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -160,7 +161,21 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func (e *cmdEnv) loadConfig() (*config.Config, error) {
-	return config.Load(e.configPath, os.Environ())
+	cfg, err := config.Load(e.configPath, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	// GOGC and GOMEMLIMIT in the environment win over these. Page images
+	// are large and short-lived: collecting at 1.5 times the live heap
+	// instead of 2 keeps the service's memory about 50 MiB lower on a
+	// 300-page PDF at no measurable cost in time (docs/performance.md).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	if cfg.Limits.Memory > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.Limits.Memory))
+	}
+	return cfg, nil
 }
 
 func (e *cmdEnv) serve(ctx context.Context, args []string) error {

@@ -130,6 +130,7 @@ func (m *Main) Open() error {
 		Workers:     cfg.Workers(),
 		Languages:   cfg.OCR.Languages,
 		PageTimeout: cfg.OCR.PageTimeout,
+		MaxDPI:      cfg.OCR.MaxDPI,
 		Command:     m.OCRCommand,
 		Logger:      m.Logger.With("component", "ocr"),
 	})
@@ -148,7 +149,7 @@ func (m *Main) Open() error {
 		},
 		MaxFileSize:   int64(cfg.Limits.MaxFileSize),
 		Languages:     cfg.OCR.Languages,
-		PagesInFlight: cfg.Workers() + 2,
+		PagesInFlight: cfg.Workers() + 1,
 		Logger:        m.Logger.With("component", "pipeline"),
 	}
 	m.Queue = &ingest.Queue{
