@@ -494,7 +494,11 @@ func pdfPages(path string) (int, error) {
 // runGoBench runs the search and reindex benchmarks.
 func runGoBench() (string, error) {
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "60m", "./index", "./ingest")
-	cmd.Env = append(os.Environ(), "CHARTSCAN_BENCH_PAGES="+*benchPages, "CHARTSCAN_SHARED_DATA="+*dataDir)
+	data, err := filepath.Abs(*dataDir) // go test runs in each package's folder
+	if err != nil {
+		return "", err
+	}
+	cmd.Env = append(os.Environ(), "CHARTSCAN_BENCH_PAGES="+*benchPages, "CHARTSCAN_SHARED_DATA="+data)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go test -bench: %v\n%s", err, out)
