@@ -145,6 +145,43 @@ func TestProcessTwiceIsOneBatch(t *testing.T) {
 	}
 }
 
+// Two copies of one file processed at the same time: one is ingested, the
+// other waits for it and is reported a duplicate; one source is stored.
+func TestConcurrentCopiesAreOneBatch(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	path := scan(t, "paperless-ngx/multi-page-images.pdf")
+	results := make([]*ingest.Result, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, name := range []string{"a.pdf", "b.pdf"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = e.pipe.Process(ctx, ingest.Source{Path: path, Name: name, Profile: e.prof})
+		}()
+	}
+	wg.Wait()
+	statuses := map[string]int{}
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		statuses[results[i].Status]++
+	}
+	if statuses[ingest.StatusDone] != 1 || statuses[ingest.StatusDuplicate] != 1 {
+		t.Fatalf("statuses %v, want one done and one duplicate", statuses)
+	}
+	var sources []string
+	e.store.List(ctx, "sources/", func(o chartscan.ObjectInfo) error {
+		sources = append(sources, o.Key)
+		return nil
+	})
+	if len(sources) != 1 {
+		t.Errorf("sources %v, want one", sources)
+	}
+}
+
 // A file that cannot be ingested goes to failed/ with its reason; the
 // other files of the same drop go through.
 func TestQueueQuarantinesBadFiles(t *testing.T) {

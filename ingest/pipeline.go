@@ -60,6 +60,9 @@ type Pipeline struct {
 
 	semOnce sync.Once
 	sem     chan struct{}
+
+	busyMu sync.Mutex
+	busy   map[chartscan.BatchID]chan struct{} // batches being processed
 	// Logger receives progress by batch id and page number, never content.
 	Logger *slog.Logger
 	// OnPage, if set, is called after each page is processed.
@@ -130,6 +133,14 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.ETOOLARGE, "file of %d bytes exceeds the limit of %d bytes", size, p.MaxFileSize)
 		return res, nil
 	}
+
+	// Two copies of one file dropped together are taken one after the
+	// other: the second then finds the first done.
+	unlock, err := p.lockBatch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 
 	prev, err := chartscan.LoadBatch(ctx, p.Store, id)
 	switch {
@@ -229,6 +240,35 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 	res.Status, res.Pages, res.Documents = StatusDone, n, docIDs
 	log.Info("file ingested", "pages", n, "documents", len(docs), "seconds", time.Since(start).Seconds())
 	return res, nil
+}
+
+// lockBatch waits until no other call of this pipeline is processing
+// batch id, then marks it busy until unlock is called.
+func (p *Pipeline) lockBatch(ctx context.Context, id chartscan.BatchID) (unlock func(), err error) {
+	for {
+		p.busyMu.Lock()
+		wait, busy := p.busy[id]
+		if !busy {
+			if p.busy == nil {
+				p.busy = map[chartscan.BatchID]chan struct{}{}
+			}
+			done := make(chan struct{})
+			p.busy[id] = done
+			p.busyMu.Unlock()
+			return func() {
+				p.busyMu.Lock()
+				delete(p.busy, id)
+				p.busyMu.Unlock()
+				close(done)
+			}, nil
+		}
+		p.busyMu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 func (p *Pipeline) log() *slog.Logger {
