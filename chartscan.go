@@ -263,3 +263,18 @@ type Batch struct {
 type Classifier interface {
 	Classify(text string) []float64
 }
+
+// BestSection returns the most probable section of a posterior over
+// Sections and its probability; SectionOther with 0 for an empty one.
+func BestSection(p []float64) (Section, float64) {
+	best := -1
+	for i, v := range p {
+		if best < 0 || v > p[best] {
+			best = i
+		}
+	}
+	if best < 0 || p[best] == 0 {
+		return SectionOther, 0
+	}
+	return Sections[best], p[best]
+}

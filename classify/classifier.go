@@ -194,18 +194,3 @@ func (c *Classifier) Run(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
-
-// Best returns the most probable section of a posterior and its
-// probability; SectionOther with 0 for an empty posterior.
-func Best(p []float64) (chartscan.Section, float64) {
-	best := -1
-	for i, v := range p {
-		if best < 0 || v > p[best] {
-			best = i
-		}
-	}
-	if best < 0 || p[best] == 0 {
-		return chartscan.SectionOther, 0
-	}
-	return chartscan.Sections[best], p[best]
-}

@@ -82,7 +82,7 @@ func TestBuiltinTitles(t *testing.T) {
 		"PROGRESS NOTE\nSUBJECTIVE: Feels better.\nOBJECTIVE:\nASSESSMENT:\nPLAN: Continue.":                              chartscan.SectionProgressNotes,
 		"Dear Dr. Jones,\nThank you for referring Mrs. Doe. I saw her in the office today.\nSincerely,":                   chartscan.SectionCorrespondence,
 	} {
-		got, conf := Best(c.Classify(header + text))
+		got, conf := chartscan.BestSection(c.Classify(header + text))
 		if got != want {
 			t.Errorf("%.30q: %s (%.2f), want %s", text, got, conf, want)
 		}
@@ -119,7 +119,7 @@ func TestCrossValidation(t *testing.T) {
 		}
 		m := Build(train, rand.New(rand.NewSource(1)))
 		for _, d := range test {
-			s, conf := Best(m.Posterior(Features(d.Text)))
+			s, conf := chartscan.BestSection(m.Posterior(Features(d.Text)))
 			ok := s == d.Section
 			x := per[d.Section]
 			x[0]++
@@ -181,14 +181,14 @@ func TestLearningPersists(t *testing.T) {
 		return fmt.Sprintf("WOUND VAC CHECKLIST\nCanister changed: yes\nSuction setting %d mmHg\nDressing intact. Seal checked. Exudate serous.", 100+n)
 	}
 	c := New(base, st, nil)
-	if s, _ := Best(c.Classify(form(0))); s == chartscan.SectionNursing {
+	if s, _ := chartscan.BestSection(c.Classify(form(0))); s == chartscan.SectionNursing {
 		t.Fatalf("the built-in model already files the form under nursing")
 	}
 	ctx := context.Background()
 	if err := c.LearnTexts(ctx, chartscan.SectionNursing, []string{form(1), form(2)}); err != nil {
 		t.Fatal(err)
 	}
-	if s, conf := Best(c.Classify(form(3))); s != chartscan.SectionNursing {
+	if s, conf := chartscan.BestSection(c.Classify(form(3))); s != chartscan.SectionNursing {
 		t.Fatalf("after learning: %s (%.2f), want nursing", s, conf)
 	}
 	n := 0
@@ -200,7 +200,7 @@ func TestLearningPersists(t *testing.T) {
 	if err := other.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := Best(other.Classify(form(4))); s != chartscan.SectionNursing {
+	if s, _ := chartscan.BestSection(other.Classify(form(4))); s != chartscan.SectionNursing {
 		t.Fatalf("a new classifier did not load the lesson: %s", s)
 	}
 	if err := c.LearnTexts(ctx, "kitchen", []string{"x"}); chartscan.ErrorCode(err) != chartscan.EINVALID {

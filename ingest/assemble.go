@@ -114,8 +114,8 @@ func (a *Assembler) startsDocument(prof *chartscan.Profile, cur *docState, p pag
 	if !prof.Separation.SectionChange || cur.cover != nil {
 		return false
 	}
-	sec, conf := bestOf(p.post)
-	first, _ := bestOf(cur.pages[0].post)
+	sec, conf := chartscan.BestSection(p.post)
+	first, _ := chartscan.BestSection(cur.pages[0].post)
 	// A page with a title of its own and plainly of another section.
 	return sec != first && conf >= 0.9 && f.Title != ""
 }
@@ -153,7 +153,7 @@ func (a *Assembler) finish(prof *chartscan.Profile, d *docState) {
 			mix[s] /= mixWeight
 		}
 	}
-	doc.Section, doc.SectionConfidence = bestOf(mix)
+	doc.Section, doc.SectionConfidence = chartscan.BestSection(mix)
 	if c := d.cover; c != nil {
 		doc.FromCover = true
 		if c.MRN != "" {
@@ -192,20 +192,6 @@ func (a *Assembler) finish(prof *chartscan.Profile, d *docState) {
 }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
-
-// bestOf returns the most probable section; other when nothing is known.
-func bestOf(p []float64) (chartscan.Section, float64) {
-	best := -1
-	for i, v := range p {
-		if best < 0 || v > p[best] {
-			best = i
-		}
-	}
-	if best < 0 || p[best] == 0 {
-		return chartscan.SectionOther, 0
-	}
-	return chartscan.Sections[best], p[best]
-}
 
 // vote tallies weighted values, ignoring empty ones.
 type vote map[string]float64

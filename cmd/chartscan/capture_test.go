@@ -84,7 +84,7 @@ func TestTrainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(form(7), "\n")
-	if s, conf := classify.Best(fresh.Classify(text)); s != chartscan.SectionNursing {
+	if s, conf := chartscan.BestSection(fresh.Classify(text)); s != chartscan.SectionNursing {
 		t.Fatalf("after training: %s (%.2f), want nursing", s, conf)
 	}
 	if _, code := runCmd(t, "--config", cfg, "train", filepath.Join(dir, "train", "nursing")); code == 0 {
