@@ -316,11 +316,11 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (res
 		}
 	}()
 	opt.DPI = dpi
-	pnm := encodePNM(img, opt.Bilevel)
+	enc := encodeSPIX(img, opt.Bilevel)
 	// A page that looks turned is checked before it is read.
 	if opt.DetectOrientation && turnedHint(img) {
-		if turn, ok := p.orientation(ctx, pnm, dpi); ok && turn != 0 {
-			res, err = p.read(ctx, encodePNM(raster.Rotate(img, turn).(*image.Gray), opt.Bilevel), dpi, langs)
+		if turn, ok := p.orientation(ctx, enc, dpi); ok && turn != 0 {
+			res, err = p.read(ctx, encodeSPIX(raster.Rotate(img, turn).(*image.Gray), opt.Bilevel), dpi, langs)
 			if err != nil {
 				return nil, err
 			}
@@ -328,7 +328,7 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (res
 			return res, nil
 		}
 	}
-	res, err = p.read(ctx, pnm, opt.DPI, langs)
+	res, err = p.read(ctx, enc, opt.DPI, langs)
 	if err != nil {
 		return nil, err
 	}
@@ -336,12 +336,12 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (res
 		return res, nil
 	}
 	res.OrientationChecked = true
-	turn, ok := p.orientation(ctx, pnm, dpi)
+	turn, ok := p.orientation(ctx, enc, dpi)
 	if !ok || turn == 0 {
 		return res, nil
 	}
 	turned := raster.Rotate(img, turn).(*image.Gray)
-	res2, err := p.read(ctx, encodePNM(turned, opt.Bilevel), opt.DPI, langs)
+	res2, err := p.read(ctx, encodeSPIX(turned, opt.Bilevel), opt.DPI, langs)
 	if err != nil {
 		return res, nil //nolint:nilerr // keep the upright reading
 	}
@@ -355,8 +355,8 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (res
 
 // orientation asks Tesseract's orientation detection which turn makes the
 // page upright; ok is false when it cannot tell with confidence.
-func (p *Pool) orientation(ctx context.Context, pnm []byte, dpi int) (int, bool) {
-	o, err := p.do(ctx, &request{Op: "osd", DPI: dpi}, pnm)
+func (p *Pool) orientation(ctx context.Context, enc []byte, dpi int) (int, bool) {
+	o, err := p.do(ctx, &request{Op: "osd", DPI: dpi}, enc)
 	if err != nil || !o.TurnFound || o.TurnConf < minTurnConfidence {
 		return 0, false
 	}
@@ -376,8 +376,8 @@ func (r *Result) scaleBoxes(f float64) {
 // not worth a second reading.
 const minTurnConfidence = 1.5
 
-func (p *Pool) read(ctx context.Context, pnm []byte, dpi int, langs []string) (*Result, error) {
-	resp, err := p.do(ctx, &request{Op: "ocr", DPI: dpi, Languages: langs}, pnm)
+func (p *Pool) read(ctx context.Context, enc []byte, dpi int, langs []string) (*Result, error) {
+	resp, err := p.do(ctx, &request{Op: "ocr", DPI: dpi, Languages: langs}, enc)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +385,6 @@ func (p *Pool) read(ctx context.Context, pnm []byte, dpi int, langs []string) (*
 	if res.Words == nil {
 		res.Words = []chartscan.Word{}
 	}
-	unpad(res.Words)
 	var sum float64
 	for _, w := range res.Words {
 		sum += w.Confidence

@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 )
 
 // These tests run inside package ocr; TestMain (accuracy_test.go, package
@@ -80,38 +85,56 @@ func TestPageTimeout(t *testing.T) {
 	}
 }
 
-// Pages whose pixel data begins with a whitespace byte (a black pixel at
-// x=2 of the first row in 1-bit form, gray level 32 in 8-bit form) are
-// read like any other; the image library's header parser once ate that
-// byte and the engine died.
-func TestLeadingWhitespaceByte(t *testing.T) {
+// A page reaches the engine pixel for pixel, in both forms and at widths
+// that do not fill the last word of a row: the words drawn are read, with
+// boxes where they were drawn.
+func TestPagePixelsReachTheEngine(t *testing.T) {
 	p, err := New(Config{Workers: 1, PageTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	for _, bilevel := range []bool{true, false} {
-		g := page(t, true)
-		if bilevel {
-			g.SetGray(2, 0, color.Gray{0}) // first P4 byte 0x20
-		} else {
-			g.SetGray(0, 0, color.Gray{0x20})
-		}
-		if _, err := p.Recognize(context.Background(), g, Options{DPI: 300, Bilevel: bilevel}); err != nil {
-			t.Errorf("bilevel %v: %v", bilevel, err)
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 14, DPI: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const words = "Discharge summary reviewed"
+	for _, width := range []int{1201, 1224, 1250} {
+		for _, bilevel := range []bool{true, false} {
+			g := image.NewGray(image.Rect(0, 0, width, 300))
+			for i := range g.Pix {
+				g.Pix[i] = 255
+			}
+			x0, base := 137, 171
+			d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(x0, base)}
+			d.DrawString(words)
+			res, err := p.Recognize(context.Background(), g, Options{DPI: 300, Bilevel: bilevel})
+			if err != nil {
+				t.Fatalf("width %d bilevel %v: %v", width, bilevel, err)
+			}
+			if got := strings.Join(strings.Fields(res.Text), " "); got != words {
+				t.Errorf("width %d bilevel %v: read %q, want %q", width, bilevel, got, words)
+				continue
+			}
+			// The ink of the first word, where it was drawn.
+			ink, _ := font.BoundString(face, "Discharge")
+			want := image.Rect(x0+ink.Min.X.Floor(), base+ink.Min.Y.Floor(), x0+ink.Max.X.Ceil(), base+ink.Max.Y.Ceil())
+			w := res.Words[0]
+			got := image.Rect(w.X, w.Y, w.X+w.W, w.Y+w.H)
+			if abs(got.Min.X-want.Min.X) > 3 || abs(got.Min.Y-want.Min.Y) > 3 || abs(got.Max.X-want.Max.X) > 3 || abs(got.Max.Y-want.Max.Y) > 3 {
+				t.Errorf("width %d bilevel %v: first word box %v, drawn at %v", width, bilevel, got, want)
+			}
 		}
 	}
 }
 
-func TestEncodePNMPadsAWhiteRow(t *testing.T) {
-	g := page(t, false)
-	g.SetGray(2, 0, color.Gray{0})
-	pbm := encodePNM(g, true)
-	hdr := "P4\n600 201\n"
-	if !strings.HasPrefix(string(pbm), hdr) || pbm[len(hdr)] != 0 || len(pbm) != len(hdr)+75*201 {
-		t.Fatalf("PBM header %q, first byte %#x, %d bytes", pbm[:len(hdr)], pbm[len(hdr)], len(pbm))
+func abs(n int) int {
+	if n < 0 {
+		return -n
 	}
-	if pbm[len(hdr)+75] != 0x20 {
-		t.Errorf("first image byte %#x, want 0x20", pbm[len(hdr)+75])
-	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"runtime/debug"
@@ -67,7 +68,8 @@ func RunWorker() int {
 	}
 }
 
-// request is what the pool sends a worker; the page image (PNM) follows.
+// request is what the pool sends a worker; the page image (see
+// encodeSPIX) follows.
 type request struct {
 	Op        string   `json:"op"` // "init", "ocr" or "osd"
 	Languages []string `json:"languages"`
@@ -108,13 +110,13 @@ func (w *worker) close() {
 	}
 }
 
-func (w *worker) serve(req *request, pnm []byte) *response {
+func (w *worker) serve(req *request, enc []byte) *response {
 	switch req.Op {
 	case "init":
 		if err := w.engine(req.Languages); err != nil {
 			return &response{Error: err.Error()}
 		}
-		if _, err := w.recognize(blankPNM, 300); err != nil {
+		if _, err := w.recognize(blankPage, 300); err != nil {
 			return &response{Error: err.Error()}
 		}
 		return &response{Tesseract: gosseract.Version()}
@@ -122,7 +124,7 @@ func (w *worker) serve(req *request, pnm []byte) *response {
 		if err := w.engine(req.Languages); err != nil {
 			return &response{Error: err.Error()}
 		}
-		resp, err := w.recognize(pnm, req.DPI)
+		resp, err := w.recognize(enc, req.DPI)
 		if err != nil {
 			return &response{Error: err.Error()}
 		}
@@ -144,7 +146,7 @@ func (w *worker) serve(req *request, pnm []byte) *response {
 			}
 			w.osd = o
 		}
-		turn, conf, ok := w.osd.detect(pnm, req.DPI)
+		turn, conf, ok := w.osd.detect(enc, req.DPI, minTurnConfidence)
 		return &response{Turn: turn, TurnConf: conf, TurnFound: ok}
 	}
 	return &response{Error: "unknown op " + strconv.Quote(req.Op)}
@@ -192,8 +194,8 @@ var engineVariables = map[string]string{
 	"textord_all_prop": "1",
 }
 
-func (w *worker) recognize(pnm []byte, dpi int) (*response, error) {
-	if err := w.client.SetImageFromBytes(pnm); err != nil {
+func (w *worker) recognize(enc []byte, dpi int) (*response, error) {
+	if err := w.client.SetImageFromBytes(enc); err != nil {
 		return nil, err
 	}
 	if dpi > 0 {
@@ -247,14 +249,13 @@ func clamp01(f float64) float64 {
 	return f
 }
 
-// blankPNM is a small white page used to make an engine load its model.
-var blankPNM = func() []byte {
-	const w, h = 64, 64
-	b := []byte(fmt.Sprintf("P5\n%d %d\n255\n", w, h))
-	for i := 0; i < w*h; i++ {
-		b = append(b, 255)
+// blankPage is a small white page used to make an engine load its model.
+var blankPage = func() []byte {
+	g := image.NewGray(image.Rect(0, 0, 64, 64))
+	for i := range g.Pix {
+		g.Pix[i] = 255
 	}
-	return b
+	return encodeSPIX(g, false)
 }()
 
 // Frames: a big-endian uint32 length and a JSON header, then a uint32

@@ -130,6 +130,18 @@ func TestMultiPageTIFF(t *testing.T) {
 	if bytes.Equal(Gray(first.Image).Pix, Gray(last.Image).Pix) {
 		t.Error("page 15 decodes to the same pixels as page 1")
 	}
+	// G4 pages are decoded by a path of their own; the general TIFF
+	// decoder, given each page alone, sees the same pixels.
+	for n := 1; n <= 15; n++ {
+		p := mustPage(t, g4, n)
+		ref, err := tiff.Decode(bytes.NewReader(p.Encoded))
+		if err != nil {
+			t.Fatalf("page %d alone: %v", n, err)
+		}
+		if !bytes.Equal(Gray(ref).Pix, Gray(p.Image).Pix) {
+			t.Errorf("page %d: pixels differ from the general decoder's", n)
+		}
+	}
 	lzw := mustOpen(t, shared(t, "paperless-ngx/multi-page-images.tiff"))
 	if lzw.NumPages() != 3 {
 		t.Fatalf("LZW TIFF has %d pages, want 3", lzw.NumPages())

@@ -110,11 +110,8 @@ func writeTIFF(entries []tiffEntry, strips [][]byte) []byte {
 	return b.Bytes()
 }
 
-// TIFF tags written here and not read elsewhere.
-const (
-	tagYResolution = 283
-	tagT6Options   = 293
-)
+// tagYResolution is written here and not read elsewhere.
+const tagYResolution = 283
 
 // g4TIFF wraps CCITT Group 4 data of a w×h image in a TIFF. When
 // whiteIsZero is false the image shows inverted (white runs are black).
