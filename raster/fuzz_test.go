@@ -73,10 +73,11 @@ func FuzzOpenPDF(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzFile(t, data) })
 }
 
-// FuzzOpenTIFF fuzzes multi-page TIFF reading (chartscan's IFD walk and
-// golang.org/x/image/tiff).
+// FuzzOpenTIFF fuzzes multi-page TIFF reading (chartscan's IFD walk, its
+// G4 page decoding and golang.org/x/image/tiff).
 func FuzzOpenTIFF(f *testing.F) {
 	f.Add(buildTIFF(f, []tiffPage{{img: marked(40, 60), orientation: 1}, {img: marked(30, 20), orientation: 6, jpeg: true}}))
+	f.Add(buildTIFF(f, []tiffPage{{img: image.NewGray(image.Rect(0, 0, 8, 2)), g4: whiteG4}}))
 	f.Add([]byte("II*\x00\x08\x00\x00\x00\x00\x00"))
 	f.Add([]byte("MM\x00*\x00\x00\x00\x08\x00\x01\x01\x00\x00\x03\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzFile(t, data) })

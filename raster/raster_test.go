@@ -157,11 +157,13 @@ func TestMultiPageTIFF(t *testing.T) {
 }
 
 // tiffPage is a page for buildTIFF: an 8-bit gray image stored
-// uncompressed, or as one JPEG strip (compression 7).
+// uncompressed, or as one JPEG strip (compression 7), or a bilevel page of
+// img's size given as CCITT G4 data (compression 4).
 type tiffPage struct {
 	img         *image.Gray
 	orientation int
 	jpeg        bool
+	g4          []byte
 }
 
 // buildTIFF writes a little-endian multi-page TIFF.
@@ -173,7 +175,10 @@ func buildTIFF(t testing.TB, pages []tiffPage) []byte {
 	prevNext := 4 // where the offset of the next IFD goes
 	for _, pg := range pages {
 		data := pg.img.Pix
-		comp := uint32(1)
+		comp, bits, photometric := uint32(1), uint32(8), uint32(1) // BlackIsZero
+		if pg.g4 != nil {
+			data, comp, bits, photometric = pg.g4, 4, 1, 0 // WhiteIsZero, as fax codes are
+		}
 		if pg.jpeg {
 			var jb bytes.Buffer
 			if err := jpeg.Encode(&jb, pg.img, &jpeg.Options{Quality: 95}); err != nil {
@@ -191,7 +196,7 @@ func buildTIFF(t testing.TB, pages []tiffPage) []byte {
 		le.PutUint32(b[prevNext:], uint32(ifdOff))
 		w, h := pg.img.Rect.Dx(), pg.img.Rect.Dy()
 		tags := [][3]uint32{ // tag, type, value
-			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, comp}, {262, 3, 1},
+			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, bits}, {259, 3, comp}, {262, 3, photometric},
 			{273, 4, uint32(dataOff)}, {274, 3, uint32(pg.orientation)}, {277, 3, 1},
 			{278, 4, uint32(h)}, {279, 4, uint32(len(data))},
 		}
@@ -246,6 +251,28 @@ func corner(img image.Image) string {
 		return "bottom-right"
 	}
 	return "none"
+}
+
+// whiteG4 is CCITT G4 data for a white page 8 pixels wide and 2 high: a
+// "no change" code per row, then the end-of-block code.
+var whiteG4 = []byte{0xC0, 0x04, 0x00, 0x40}
+
+func TestTinyG4Page(t *testing.T) {
+	white := image.NewGray(image.Rect(0, 0, 8, 2))
+	path := filepath.Join(t.TempDir(), "g4.tif")
+	if err := os.WriteFile(path, buildTIFF(t, []tiffPage{{img: white, g4: whiteG4}}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := mustPage(t, mustOpen(t, path), 1)
+	g := Gray(p.Image)
+	if w, h := size(g); w != 8 || h != 2 || !p.Bilevel {
+		t.Fatalf("%dx%d bilevel %v, want 8x2 bilevel", w, h, p.Bilevel)
+	}
+	for i, v := range g.Pix {
+		if v != 255 {
+			t.Fatalf("pixel %d = %d, want white", i, v)
+		}
+	}
 }
 
 func TestTIFFOrientationAndJPEGCompression(t *testing.T) {
