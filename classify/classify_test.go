@@ -139,11 +139,14 @@ func TestCrossValidation(t *testing.T) {
 	acc := float64(right) / float64(total)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d-fold accuracy on untitled notes: %.1f%% (%d/%d)\n", folds, 100*acc, right, total)
+	var macro float64
 	for _, s := range chartscan.Sections {
 		if x, ok := per[s]; ok {
 			fmt.Fprintf(&sb, "  %-18s %5.1f%% of %d\n", s, 100*float64(x[1])/float64(x[0]), x[0])
+			macro += float64(x[1]) / float64(x[0]) / float64(len(per))
 		}
 	}
+	fmt.Fprintf(&sb, "  mean over sections: %.1f%%\n", 100*macro)
 	var ece float64
 	for i, b := range bins {
 		if b[0] > 0 {
