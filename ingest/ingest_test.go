@@ -293,6 +293,76 @@ func TestQueueResumesAfterRestart(t *testing.T) {
 	}
 }
 
+// A file that was being read each time chartscan stopped uncleanly, as
+// often as maxUncleanStops allows, is set aside with its reason at the
+// next start; one that was being read once is read again (alone), and
+// its count is cleared with it.
+func TestFileThatKeepsStoppingTheServiceIsSetAside(t *testing.T) {
+	e := newEnv(t)
+	work := filepath.Join(e.dir, "work")
+	failed := filepath.Join(e.dir, "failed")
+	newQueue := func() *ingest.Queue {
+		return &ingest.Queue{Dir: work, Pipeline: e.pipe, Profiles: map[string]*chartscan.Profile{"default": e.prof}, FailedDir: failed}
+	}
+	upload := func(rel, name string, stops int) *ingest.Job {
+		data, err := os.ReadFile(scan(t, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := newQueue().Upload(bytes.NewReader(data), name, e.prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As the job file is left by a service that stopped that often
+		// while reading the file.
+		path := filepath.Join(work, j.ID, "job.json")
+		var raw map[string]any
+		b, _ := os.ReadFile(path)
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		raw["unclean_stops"] = stops
+		b, _ = json.Marshal(raw)
+		if err := os.WriteFile(path, b, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	killer := upload("charts/batches/public-11-023.tif", "killer.tif", 3)
+	once := upload("charts/batches/public-11-021.tif", "once.tif", 1)
+
+	q := newQueue()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- q.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	status := func(id chartscan.BatchID) chartscan.BatchStatus {
+		b, err := chartscan.LoadBatch(context.Background(), e.store, id)
+		if err != nil {
+			return ""
+		}
+		return b.Status
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) && (status(killer.BatchID) == "" || status(once.BatchID) != chartscan.BatchDone) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, err := chartscan.LoadBatch(context.Background(), e.store, killer.BatchID)
+	if err != nil || b.Status != chartscan.BatchFailed || !strings.Contains(b.Error, "stopped unexpectedly 3 times") {
+		t.Fatalf("batch of the file that stopped the service: %+v, %v", b, err)
+	}
+	note, err := os.ReadFile(filepath.Join(failed, "killer.tif.error.txt"))
+	if err != nil || !strings.Contains(string(note), "set aside") {
+		t.Errorf("failed note: %q, %v", note, err)
+	}
+	if st := status(once.BatchID); st != chartscan.BatchDone {
+		t.Errorf("file read once before a stop: %q, want done", st)
+	}
+	if ents, _ := os.ReadDir(work); len(ents) != 0 {
+		t.Errorf("work folder keeps %d jobs", len(ents))
+	}
+}
+
 func TestUploadLimits(t *testing.T) {
 	e := newEnv(t)
 	q := &ingest.Queue{Dir: filepath.Join(e.dir, "work"), Pipeline: e.pipe, MaxUpload: 1000}

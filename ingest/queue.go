@@ -31,7 +31,8 @@ import (
 // content-derived key, processing a file twice stores and indexes it once.
 // Only after the pipeline has stored and indexed every page is the file
 // archived or deleted; a file that fails is moved to a failed folder with
-// the reason beside it.
+// the reason beside it, and so is a file that keeps bringing the service
+// down (see maxUncleanStops).
 type Queue struct {
 	// Dir is the work folder.
 	Dir string
@@ -59,6 +60,7 @@ type Queue struct {
 	wake    chan struct{}
 	status  map[chartscan.BatchID]*chartscan.Batch // queued or processing
 	active  int
+	alone   bool // a file under suspicion is being read; no other starts
 }
 
 // Job is an accepted file in the work folder.
@@ -69,9 +71,23 @@ type Job struct {
 	Inbox      string            `json:"inbox"`   // inbox it came from; "" for uploads
 	BatchID    chartscan.BatchID `json:"batch_id,omitempty"`
 	ReceivedAt time.Time         `json:"received_at"`
+	// UncleanStops counts the times chartscan stopped without finishing
+	// or handing back this file while reading it: killed, crashed, or out
+	// of memory. It is raised before each reading and cleared when a
+	// reading ends.
+	UncleanStops int `json:"unclean_stops,omitempty"`
 
-	dir string
+	dir   string
+	alone bool // read with no other file at the same time
 }
+
+// maxUncleanStops is how many times chartscan may stop uncleanly while
+// reading one file before the file is set aside: a file that kills the
+// service (by running it out of memory, say) would otherwise do so again
+// at every restart, and no other file would ever be read. After a first
+// such stop a file is read alone, so that the file that brings the service
+// down is the one that is counted.
+const maxUncleanStops = 3
 
 const (
 	jobFile    = "job.json"
@@ -260,6 +276,9 @@ func (q *Queue) Resume() error {
 			os.RemoveAll(dir) // accepted but never moved in, or already finished
 			continue
 		}
+		if j.UncleanStops > 0 {
+			q.log().Warn("file was being read when chartscan stopped; it will be read alone", "job", j.ID, "unclean_stops", j.UncleanStops)
+		}
 		q.enqueue(&j)
 		n++
 	}
@@ -319,7 +338,14 @@ func (q *Queue) work(ctx, pctx context.Context) {
 		err := q.process(pctx, j)
 		q.mu.Lock()
 		q.active--
+		if j.alone {
+			q.alone = false
+		}
 		q.mu.Unlock()
+		select { // another worker may be waiting for this one to end
+		case q.wake <- struct{}{}:
+		default:
+		}
 		if err == nil {
 			backoff = 0
 			continue
@@ -349,10 +375,15 @@ func (q *Queue) work(ctx, pctx context.Context) {
 func (q *Queue) next(ctx context.Context) *Job {
 	for {
 		q.mu.Lock()
-		if ctx.Err() == nil && len(q.pending) > 0 {
+		// A file that was being read when chartscan last stopped uncleanly
+		// waits until it can be read alone, and nothing starts beside it.
+		if ctx.Err() == nil && len(q.pending) > 0 && !q.alone &&
+			(q.pending[0].UncleanStops == 0 || q.active == 0) {
 			j := q.pending[0]
 			q.pending = q.pending[1:]
 			q.active++
+			j.alone = j.UncleanStops > 0
+			q.alone = j.alone
 			if b := q.status[j.BatchID]; b != nil {
 				b.Status = chartscan.BatchProcessing
 			}
@@ -383,8 +414,30 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 		q.finishJob(j)
 		return nil
 	}
+	if j.UncleanStops >= maxUncleanStops {
+		reason := chartscan.Errorf(chartscan.EINTERNAL, "chartscan stopped unexpectedly %d times while reading this file (it may need more memory than the machine has); it was set aside so that other files go on, and can be dropped in again", j.UncleanStops)
+		if j.BatchID == "" {
+			if sum, _, err := hashFile(j.source()); err == nil {
+				j.BatchID = chartscan.NewBatchID(sum)
+			}
+		}
+		q.fail(j, prof, reason)
+		q.recordFailed(j, prof, reason)
+		q.finishJob(j)
+		return nil
+	}
+	// Counted as an unclean stop until the reading ends, one way or another.
+	j.UncleanStops++
+	if err := writeJSONFile(filepath.Join(j.dir, jobFile), j); err != nil {
+		log.Warn("could not update job file", "err", err.Error())
+	}
 	res, err := q.Pipeline.Process(ctx, Source{Path: j.source(), Name: j.Name, Profile: prof, ReceivedAt: j.ReceivedAt})
 	if err != nil {
+		// Tried again later, or at the next start: that was no crash.
+		j.UncleanStops = 0
+		if werr := writeJSONFile(filepath.Join(j.dir, jobFile), j); werr != nil {
+			log.Warn("could not update job file", "err", werr.Error())
+		}
 		return err
 	}
 	if j.BatchID == "" {
@@ -393,17 +446,7 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 	switch res.Status {
 	case StatusFailed:
 		q.fail(j, prof, res.Err)
-		ctx2, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		now := time.Now().UTC()
-		rec := &chartscan.Batch{
-			ID: res.BatchID, Profile: prof.Name, SourceName: j.Name, Status: chartscan.BatchFailed,
-			Documents: []chartscan.DocumentID{}, Error: chartscan.ErrorMessage(res.Err),
-			ReceivedAt: j.ReceivedAt, DoneAt: &now,
-		}
-		if err := chartscan.PutJSON(ctx2, q.Pipeline.Store, chartscan.BatchKey(res.BatchID), rec); err != nil {
-			log.Warn("could not record failed batch", "batch", string(res.BatchID), "err", err.Error())
-		}
+		q.recordFailed(j, prof, res.Err)
 	default:
 		if len(res.PageErrors) > 0 {
 			// Stored and searchable, but incomplete: the source goes to the
@@ -417,6 +460,25 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 	}
 	q.finishJob(j)
 	return nil
+}
+
+// recordFailed stores the batch record of a file that failed, so that the
+// API shows it and the reason.
+func (q *Queue) recordFailed(j *Job, prof *chartscan.Profile, reason error) {
+	if j.BatchID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	rec := &chartscan.Batch{
+		ID: j.BatchID, Profile: prof.Name, SourceName: j.Name, Status: chartscan.BatchFailed,
+		Documents: []chartscan.DocumentID{}, Error: chartscan.ErrorMessage(reason),
+		ReceivedAt: j.ReceivedAt, DoneAt: &now,
+	}
+	if err := chartscan.PutJSON(ctx, q.Pipeline.Store, chartscan.BatchKey(j.BatchID), rec); err != nil {
+		q.log().Warn("could not record failed batch", "batch", string(j.BatchID), "err", err.Error())
+	}
 }
 
 // release archives or deletes an ingested file per its profile. Uploads

@@ -131,7 +131,25 @@ func TestSurvivesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Five kills can catch one file three times in a row, and chartscan
+	// then sets it aside as a file that keeps stopping it. That is no
+	// loss: the file is in failed/ with its reason, and dropped in again
+	// it is read like any other.
+	redropped := 0
 	waitFor(t, "every file to be ingested", 5*time.Minute, func() bool {
+		notes, _ := filepath.Glob(filepath.Join(inbox, "failed", "*.error.txt"))
+		for _, n := range notes {
+			b, _ := os.ReadFile(n)
+			if !strings.Contains(string(b), "stopped unexpectedly") {
+				t.Fatalf("file failed: %s", b)
+			}
+			f := strings.TrimSuffix(n, ".error.txt")
+			os.Remove(n)
+			if err := os.Rename(f, filepath.Join(inbox, filepath.Base(f))); err != nil {
+				t.Fatal(err)
+			}
+			redropped++
+		}
 		for id := range want {
 			b, err := chartscan.LoadBatch(t.Context(), store, id)
 			if err != nil || b.Status != chartscan.BatchDone {
@@ -220,5 +238,89 @@ func TestSurvivesKill9(t *testing.T) {
 	if res.Total != len(expect) || len(got) != len(expect) {
 		t.Fatalf("index holds %d pages (%d listed), documents hold %d", res.Total, len(got), len(expect))
 	}
-	t.Logf("%d files, %d document pages: each ingested exactly once after 5 kills", len(want), len(expect))
+	t.Logf("%d files, %d document pages: each ingested exactly once after 5 kills (%d set aside and dropped in again)", len(want), len(expect), redropped)
+}
+
+// TestFileThatKeepsStoppingTheServiceIsSetAside kills the real service
+// three times while it reads the same file, as an out-of-memory killer
+// would: at the next start that file goes to failed/ with its reason and
+// the other files are ingested; dropped in again, it is read.
+func TestFileThatKeepsStoppingTheServiceIsSetAside(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	addr := freeAddr(t)
+	prof := filepath.Join(dir, "profiles")
+	os.MkdirAll(prof, 0o755)
+	os.WriteFile(filepath.Join(prof, "default.yaml"), []byte("name: default\nsettle: 200ms\nafter: archive\n"), 0o644)
+	cfg := filepath.Join(dir, "chartscan.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: %s\nprofiles_dir: %s\ningest:\n  rescan: 1s\nlog:\n  format: text\n", data, addr, prof)), 0o644)
+	logf, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	inbox := filepath.Join(data, "inbox", "default")
+	os.MkdirAll(inbox, 0o755)
+	drop := func(name string) chartscan.BatchID {
+		raw, err := os.ReadFile(filepath.Join(testutil.SharedData(t), "charts", "batches", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(inbox, "."+name), raw, 0o644)
+		os.Rename(filepath.Join(inbox, "."+name), filepath.Join(inbox, name))
+		sum := sha256.Sum256(raw)
+		return chartscan.NewBatchID(sum[:])
+	}
+	const heavy, light = "public-11-006.tif", "public-11-023.tif" // 15 pages and 2
+	heavyID, lightID := drop(heavy), drop(light)
+
+	// stops reads how many unclean stops the work folder counts for name.
+	stops := func(name string) int {
+		jobs, _ := filepath.Glob(filepath.Join(data, "work", "*", "job.json"))
+		for _, p := range jobs {
+			var j struct {
+				Name         string `json:"name"`
+				UncleanStops int    `json:"unclean_stops"`
+			}
+			if b, err := os.ReadFile(p); err == nil && json.Unmarshal(b, &j) == nil && j.Name == name {
+				return j.UncleanStops
+			}
+		}
+		return -1
+	}
+	for k := 1; k <= 3; k++ {
+		s := startService(t, bin, cfg, addr, logf)
+		waitFor(t, fmt.Sprintf("reading %s at start %d", heavy, k), time.Minute, func() bool { return stops(heavy) == k })
+		s.cmd.Process.Signal(syscall.SIGKILL)
+		<-s.done
+	}
+
+	s := startService(t, bin, cfg, addr, logf)
+	defer func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		<-s.done
+	}()
+	store, err := storage.NewFS(filepath.Join(data, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(id chartscan.BatchID) chartscan.BatchStatus {
+		b, err := chartscan.LoadBatch(t.Context(), store, id)
+		if err != nil {
+			return ""
+		}
+		return b.Status
+	}
+	waitFor(t, "the heavy file set aside and the light one ingested", 2*time.Minute, func() bool {
+		return status(heavyID) == chartscan.BatchFailed && status(lightID) == chartscan.BatchDone
+	})
+	note, err := os.ReadFile(filepath.Join(inbox, "failed", heavy+".error.txt"))
+	if err != nil || !strings.Contains(string(note), "stopped unexpectedly 3 times") {
+		t.Fatalf("note beside the file set aside: %q, %v", note, err)
+	}
+	if err := os.Rename(filepath.Join(inbox, "failed", heavy), filepath.Join(inbox, heavy)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the heavy file, dropped in again, to be ingested", 2*time.Minute, func() bool { return status(heavyID) == chartscan.BatchDone })
 }
