@@ -77,26 +77,35 @@ func startService(t *testing.T, bin, cfg, addr string, logf *os.File) *service {
 	return nil
 }
 
+// serviceSetup builds the binary and writes a configuration for a
+// service that archives what it ingests from its default inbox under
+// data; logf receives the service's log.
+func serviceSetup(t *testing.T) (bin, cfg, addr, data string, logf *os.File) {
+	t.Helper()
+	bin = buildBinary(t)
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	addr = freeAddr(t)
+	prof := filepath.Join(dir, "profiles")
+	os.MkdirAll(prof, 0o755)
+	os.WriteFile(filepath.Join(prof, "default.yaml"), []byte("name: default\nsettle: 200ms\nafter: archive\n"), 0o644)
+	cfg = filepath.Join(dir, "chartscan.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: %s\nprofiles_dir: %s\ningest:\n  rescan: 1s\nlog:\n  format: text\n", data, addr, prof)), 0o644)
+	logf, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	return bin, cfg, addr, data, logf
+}
+
 // TestSurvivesKill9 runs the real binary on a drop of scans, kills it with
 // SIGKILL at random moments (while it takes files, reads, stores, indexes
 // or archives them), starts it again each time, and checks that in the
 // end every file was ingested exactly once: every file archived, every
 // batch complete, every page searchable once, no half or extra document.
 func TestSurvivesKill9(t *testing.T) {
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	addr := freeAddr(t)
-	prof := filepath.Join(dir, "profiles")
-	os.MkdirAll(prof, 0o755)
-	os.WriteFile(filepath.Join(prof, "default.yaml"), []byte("name: default\nsettle: 200ms\nafter: archive\n"), 0o644)
-	cfg := filepath.Join(dir, "chartscan.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: %s\nprofiles_dir: %s\ningest:\n  rescan: 1s\nlog:\n  format: text\n", data, addr, prof)), 0o644)
-	logf, err := os.Create(filepath.Join(dir, "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
+	bin, cfg, addr, data, logf := serviceSetup(t)
 
 	batches := []string{"public-11-009.tif", "public-11-011.pdf", "public-11-012.pdf", "public-11-013.pdf", "public-11-017.tif", "public-11-021.tif", "public-11-023.tif", "public-11-001.pdf"}
 	inbox := filepath.Join(data, "inbox", "default")
@@ -246,20 +255,7 @@ func TestSurvivesKill9(t *testing.T) {
 // would: at the next start that file goes to failed/ with its reason and
 // the other files are ingested; dropped in again, it is read.
 func TestFileThatKeepsStoppingTheServiceIsSetAside(t *testing.T) {
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	addr := freeAddr(t)
-	prof := filepath.Join(dir, "profiles")
-	os.MkdirAll(prof, 0o755)
-	os.WriteFile(filepath.Join(prof, "default.yaml"), []byte("name: default\nsettle: 200ms\nafter: archive\n"), 0o644)
-	cfg := filepath.Join(dir, "chartscan.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: %s\nprofiles_dir: %s\ningest:\n  rescan: 1s\nlog:\n  format: text\n", data, addr, prof)), 0o644)
-	logf, err := os.Create(filepath.Join(dir, "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
+	bin, cfg, addr, data, logf := serviceSetup(t)
 	inbox := filepath.Join(data, "inbox", "default")
 	os.MkdirAll(inbox, 0o755)
 	drop := func(name string) chartscan.BatchID {
