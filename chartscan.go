@@ -200,8 +200,33 @@ type Page struct {
 	Rendered          bool       `json:"rendered"`          // true when the page was rasterised rather than taken as its embedded image
 	Ink               float64    `json:"ink"`               // fraction of dark pixels, the measure blank detection uses
 	Barcode           string     `json:"barcode,omitempty"` // decoded cover-sheet payload, if any
-	Error             string     `json:"error,omitempty"`   // why the page could not be read, if it could not
-	Words             []Word     `json:"words"`
+	// Barcodes are the texts of the other barcodes read on the page
+	// (patient labels, document barcodes), top to bottom.
+	Barcodes []string     `json:"barcodes,omitempty"`
+	Quality  *PageQuality `json:"quality,omitempty"`
+	Error    string       `json:"error,omitempty"` // why the page could not be read, if it could not
+	Words    []Word       `json:"words"`
+}
+
+// PageQuality is what chartscan measured of a page image, for the
+// technician who decides whether it must be scanned again.
+type PageQuality struct {
+	// StatedDPI is the resolution the file gave (0: none); EstimatedDPI
+	// the one measured from the size of the text (0: not measured).
+	StatedDPI    int `json:"stated_dpi"`
+	EstimatedDPI int `json:"estimated_dpi,omitempty"`
+	// Skew is the angle of the text lines in degrees, counter-clockwise
+	// positive, as measured before the page was straightened.
+	Skew float64 `json:"skew"`
+	// Ink is the share of the page carrying ink (as Page.Ink).
+	Ink float64 `json:"ink"`
+	// Confidence is the mean OCR word confidence in [0,1].
+	Confidence float64 `json:"confidence"`
+	// Contrast is the spread between paper and ink grey levels in [0,1].
+	Contrast float64 `json:"contrast,omitempty"`
+	// Rescan lists why the page should be scanned again; empty when it
+	// need not be.
+	Rescan []string `json:"rescan,omitempty"`
 }
 
 // Document is one document of a batch: consecutive content pages filed under
@@ -218,14 +243,20 @@ type Document struct {
 	DOB               string     `json:"dob"`          // YYYY-MM-DD or ""
 	ServiceDate       string     `json:"service_date"` // YYYY-MM-DD or ""
 	Encounter         string     `json:"encounter,omitempty"`
-	Title             string     `json:"title,omitempty"`
-	FromCover         bool       `json:"from_cover"` // index values came from a cover sheet
-	NeedsReview       bool       `json:"needs_review"`
-	ReviewReasons     []string   `json:"review_reasons,omitempty"`
-	ScannedAt         time.Time  `json:"scanned_at"`
-	Version           int        `json:"version"` // 1 when written by the pipeline, +1 per correction
-	CorrectedBy       string     `json:"corrected_by,omitempty"`
-	CorrectedAt       *time.Time `json:"corrected_at,omitempty"`
+	// SuggestedMRN is the patient index's unique match on name and date
+	// of birth, offered when the MRN read does not agree with the index.
+	SuggestedMRN string `json:"suggested_mrn,omitempty"`
+	// Attributes are values document barcodes set that have no field of
+	// their own (an ASN, say), by lower-case name.
+	Attributes    map[string]string `json:"attributes,omitempty"`
+	Title         string            `json:"title,omitempty"`
+	FromCover     bool              `json:"from_cover"` // index values came from a cover sheet
+	NeedsReview   bool              `json:"needs_review"`
+	ReviewReasons []string          `json:"review_reasons,omitempty"`
+	ScannedAt     time.Time         `json:"scanned_at"`
+	Version       int               `json:"version"` // 1 when written by the pipeline, +1 per correction
+	CorrectedBy   string            `json:"corrected_by,omitempty"`
+	CorrectedAt   *time.Time        `json:"corrected_at,omitempty"`
 }
 
 // BatchStatus is where a batch is in the pipeline.
@@ -254,6 +285,16 @@ type Batch struct {
 	Error      string       `json:"error"`
 	ReceivedAt time.Time    `json:"received_at"`
 	DoneAt     *time.Time   `json:"done_at,omitempty"`
+	// Rescan lists the pages a person should scan again, with the
+	// reasons; empty when none need it.
+	Rescan []RescanPage `json:"rescan,omitempty"`
+}
+
+// RescanPage is a page of a batch that should be scanned again.
+type RescanPage struct {
+	Page    PageID   `json:"page"`
+	Number  int      `json:"number"`
+	Reasons []string `json:"reasons"`
 }
 
 // Classifier tells which chart section a page belongs to from its OCR

@@ -58,6 +58,9 @@ type ProfileOCR struct {
 	DetectOrientation bool `yaml:"detect_orientation"`
 	// DefaultDPI is assumed for images that do not state a resolution.
 	DefaultDPI int `yaml:"default_dpi"`
+	// MinDPI is the lowest resolution a page may have been scanned at;
+	// a page below it is listed for rescanning. 0 checks nothing.
+	MinDPI int `yaml:"min_dpi"`
 }
 
 // ProfileSeparation says how a scanned stack is split into documents.
@@ -73,6 +76,25 @@ type ProfileSeparation struct {
 	SectionChange bool `yaml:"section_change"`
 	// PatientChange: a page of another patient starts a document.
 	PatientChange bool `yaml:"patient_change"`
+	// SeparatorBarcodes: a page whose barcode text equals one of these is
+	// a separator sheet (like CS1;sep: not kept, ends the document).
+	SeparatorBarcodes []string `yaml:"separator_barcodes"`
+	// DocumentBarcodes: a page carrying a barcode that matches one of
+	// these starts a new document and is kept as its first page.
+	DocumentBarcodes []BarcodeRule `yaml:"document_barcodes"`
+	// LabelBarcodes: patient labels stuck on pages set that page's values;
+	// a change of MRN between pages starts a new document.
+	LabelBarcodes []BarcodeRule `yaml:"label_barcodes"`
+}
+
+// BarcodeRule maps the text of a barcode to a document field: when
+// Pattern (a regular expression) matches, the field takes the first
+// capture group, or the whole text without one. Field is mrn, encounter,
+// section, patient_name, dob, or any other lower-case name, which goes
+// into the document's attributes.
+type BarcodeRule struct {
+	Pattern string `yaml:"pattern"`
+	Field   string `yaml:"field"`
 }
 
 // ProfileReview says which documents are put in front of a person.

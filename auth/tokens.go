@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"chartscan"
+	"chartscan/internal/safefile"
 )
 
 // Token is a stored token: never the secret itself.
@@ -192,15 +193,7 @@ func (s *Store) update(change func([]Token) ([]Token, error)) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(ts, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := s.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	if err := safefile.WriteJSON(s.path, ts, 0o600); err != nil {
 		return err
 	}
 	s.stamp = time.Time{} // force a reload

@@ -39,7 +39,7 @@ type docState struct {
 // is plainly of another chart section. Blank pages belong to no document.
 // A document needs review when its section is uncertain, its patient is
 // unknown or contradictory, or one of its pages could not be read.
-func (a *Assembler) Assemble(id chartscan.BatchID, prof *chartscan.Profile, pages []*chartscan.Page, scannedAt time.Time) []*chartscan.Document {
+func (a *Assembler) Assemble(id chartscan.BatchID, prof *chartscan.Profile, pages []scannedPage, scannedAt time.Time) []*chartscan.Document {
 	ex, err := extract.New(prof.MRNPattern)
 	if err != nil { // the profile was validated; fall back to the default
 		ex, _ = extract.New("")
@@ -55,19 +55,15 @@ func (a *Assembler) Assemble(id chartscan.BatchID, prof *chartscan.Profile, page
 		}}
 		docs = append(docs, cur)
 	}
-	for _, pg := range pages {
+	for _, sp := range pages {
+		pg := sp.page
 		switch pg.Kind {
 		case chartscan.PageBlank:
 			pg.Section = chartscan.SectionOther
 			continue
 		case chartscan.PageCover, chartscan.PageSeparator:
 			pg.Section = chartscan.SectionOther
-			cur, pendingCover = nil, nil
-			if pg.Kind == chartscan.PageCover {
-				if cs, err := chartscan.ParseCoverSheet(pg.Barcode); err == nil {
-					pendingCover = cs
-				}
-			}
+			cur, pendingCover = nil, sp.cover
 			continue
 		}
 		info := pageInfo{page: pg, fields: ex.Page(pg.Text), post: a.Classifier.Classify(pg.Text)}

@@ -6,22 +6,18 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"chartscan"
-	"chartscan/barcode"
 	"chartscan/ocr"
 	"chartscan/raster"
 )
@@ -77,9 +73,13 @@ type Source struct {
 	Name       string // its name as received (sanitised before use)
 	Profile    *chartscan.Profile
 	ReceivedAt time.Time
+	// SHA256 is the file's SHA-256 when the caller already computed it
+	// (an upload hashed as it streamed in); nil to have Process read it.
+	SHA256 []byte
 }
 
-// Result statuses.
+// Result statuses, as `ingest --json`, the batch API and the metrics name
+// them.
 const (
 	StatusDone      = "done"
 	StatusDuplicate = "duplicate"
@@ -101,11 +101,12 @@ type Result struct {
 }
 
 // Process ingests one file. A problem with the file itself (damaged,
-// unsupported, too large) gives a Result with Status failed and a reason.
-// A problem with chartscan's own resources (object store or index
-// unavailable, ctx cancelled) is returned as an error instead: the file is
-// fine and must be processed again later. Processing the same file again
-// is harmless: every write goes to the same content-derived keys.
+// unsupported, too large) gives a Result with Status failed and a reason,
+// and the batch is recorded failed in the store. A problem with
+// chartscan's own resources (object store or index unavailable, ctx
+// cancelled) is returned as an error instead: the file is fine and must be
+// processed again later. Processing the same file again is harmless: every
+// write goes to the same content-derived keys.
 func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err error) {
 	log := p.log()
 	defer func() {
@@ -122,16 +123,19 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 	}()
 	start := time.Now()
 	name := chartscan.SafeName(src.Name)
-	sum, size, err := hashFile(src.Path)
+	sum, size, err := fileSum(src)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	id := chartscan.NewBatchID(sum)
 	res = &Result{BatchID: id}
 	log = log.With("batch", string(id), "profile", src.Profile.Name)
+	batch := &chartscan.Batch{
+		ID: id, Profile: src.Profile.Name, SourceName: name, Size: size,
+		SHA256: hex.EncodeToString(sum), Documents: []chartscan.DocumentID{}, ReceivedAt: receivedAt(src),
+	}
 	if p.MaxFileSize > 0 && size > p.MaxFileSize {
-		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.ETOOLARGE, "file of %d bytes exceeds the limit of %d bytes", size, p.MaxFileSize)
-		return res, nil
+		return p.failed(ctx, res, batch, chartscan.Errorf(chartscan.ETOOLARGE, "file of %d bytes exceeds the limit of %d bytes", size, p.MaxFileSize))
 	}
 
 	// Two copies of one file dropped together are taken one after the
@@ -157,9 +161,8 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		if chartscan.ErrorCode(err) == chartscan.EINTERNAL {
 			return nil, err
 		}
-		res.Status, res.Err = StatusFailed, err
 		log.Warn("file rejected", "reason", chartscan.ErrorMessage(err))
-		return res, nil
+		return p.failed(ctx, res, batch, err)
 	}
 	defer file.Close()
 	n := file.NumPages()
@@ -172,74 +175,114 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		return nil, err
 	}
 
-	pages, err := p.pages(ctx, id, src.Profile, file, log)
+	scanned, err := p.pages(ctx, id, src.Profile, file, log)
 	if err != nil {
 		return nil, err
 	}
-	if readable := countReadable(pages); readable == 0 {
+	if readable := countReadable(scanned); readable == 0 {
 		// Not one page could be read: the file itself is bad.
-		res.Status, res.Err = StatusFailed, chartscan.Errorf(chartscan.EINVALID, "no page could be read (%s)", pages[0].Error)
-		log.Warn("file rejected", "reason", chartscan.ErrorMessage(res.Err))
-		return res, nil
+		reason := chartscan.Errorf(chartscan.EINVALID, "no page could be read (%s)", scanned[0].page.Error)
+		log.Warn("file rejected", "reason", chartscan.ErrorMessage(reason))
+		return p.failed(ctx, res, batch, reason)
 	}
-	scannedAt := src.ReceivedAt
-	if scannedAt.IsZero() {
-		scannedAt = time.Now()
+	docs := (&Assembler{Classifier: p.Classifier}).Assemble(id, src.Profile, scanned, batch.ReceivedAt)
+	for _, sp := range scanned {
+		if sp.page.Error != "" {
+			res.PageErrors = append(res.PageErrors, fmt.Sprintf("page %d: %s", sp.page.Number, sp.page.Error))
+		}
 	}
-	docs := (&Assembler{Classifier: p.Classifier}).Assemble(id, src.Profile, pages, scannedAt.UTC())
+	batch.Pages = n
+	if len(res.PageErrors) > 0 {
+		batch.Error = fmt.Sprintf("%d of %d pages could not be read", len(res.PageErrors), n)
+	}
+	if err := p.commit(ctx, batch, docs, scanned); err != nil {
+		return nil, err
+	}
+	res.Status, res.Pages, res.Documents = StatusDone, n, batch.Documents
+	log.Info("file ingested", "pages", n, "documents", len(docs), "seconds", time.Since(start).Seconds())
+	return res, nil
+}
 
-	byID := map[chartscan.PageID]*chartscan.Page{}
-	for _, pg := range pages {
+// commit stores the page records and document manifests of a batch,
+// removes manifests a run cut short may have left, indexes the batch and
+// writes its record, last: a batch record with status done says every
+// object of the batch is stored and indexed.
+func (p *Pipeline) commit(ctx context.Context, batch *chartscan.Batch, docs []*chartscan.Document, scanned []scannedPage) error {
+	id := batch.ID
+	byID := make(map[chartscan.PageID]*chartscan.Page, len(scanned))
+	for _, sp := range scanned {
+		pg := sp.page
 		byID[pg.ID] = pg
 		if err := chartscan.PutJSON(ctx, p.Store, chartscan.PageRecordKey(id, pg.Number), pg); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	docIDs := make([]chartscan.DocumentID, len(docs))
 	keep := map[string]bool{}
-	for i, d := range docs {
-		docIDs[i] = d.ID
+	for _, d := range docs {
+		batch.Documents = append(batch.Documents, d.ID)
 		keep[chartscan.DocumentKey(d.ID)] = true
 		if err := chartscan.PutJSON(ctx, p.Store, chartscan.DocumentKey(d.ID), d); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// A run cut short may have left manifests this run did not write.
-	err = p.Store.List(ctx, chartscan.DocumentsPrefix(id), func(o chartscan.ObjectInfo) error {
-		if keep[o.Key] || strings.HasPrefix(o.Key, "documents/versions/") {
+	err := p.Store.List(ctx, chartscan.DocumentsPrefix(id), func(o chartscan.ObjectInfo) error {
+		if keep[o.Key] {
 			return nil
 		}
 		return p.Store.Delete(ctx, o.Key)
 	})
 	if err != nil {
-		return nil, err
-	}
-
-	for _, pg := range pages {
-		if pg.Error != "" {
-			res.PageErrors = append(res.PageErrors, fmt.Sprintf("page %d: %s", pg.Number, pg.Error))
-		}
+		return err
 	}
 	done := time.Now().UTC()
-	batch := &chartscan.Batch{
-		ID: id, Profile: src.Profile.Name, SourceName: name, Size: size,
-		SHA256: hex.EncodeToString(sum), Status: chartscan.BatchDone,
-		Pages: n, Documents: docIDs, ReceivedAt: scannedAt.UTC(), DoneAt: &done,
-	}
-	if len(res.PageErrors) > 0 {
-		batch.Error = fmt.Sprintf("%d of %d pages could not be read", len(res.PageErrors), n)
-	}
+	batch.Status, batch.DoneAt = chartscan.BatchDone, &done
 	if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
-		return nil, fmt.Errorf("index batch %s: %w", id, err)
+		return fmt.Errorf("index batch %s: %w", id, err)
 	}
-	// The batch record is the commit: written last, it says every object
-	// of the batch is stored and indexed.
-	if err := chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
+	return chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch)
+}
+
+// failed records a batch that failed, with the reason, beside where a
+// done one is recorded, and returns res as failed. The record is what the
+// batch API shows; an error storing it is a resource error.
+func (p *Pipeline) failed(ctx context.Context, res *Result, batch *chartscan.Batch, reason error) (*Result, error) {
+	res.Status, res.Err = StatusFailed, reason
+	if err := p.RecordFailed(ctx, batch, reason); err != nil {
 		return nil, err
 	}
-	res.Status, res.Pages, res.Documents = StatusDone, n, docIDs
-	log.Info("file ingested", "pages", n, "documents", len(docs), "seconds", time.Since(start).Seconds())
 	return res, nil
+}
+
+// RecordFailed stores the record of a batch that failed, with the reason.
+// It is also how the queue records a file it set aside without reading.
+func (p *Pipeline) RecordFailed(ctx context.Context, batch *chartscan.Batch, reason error) error {
+	now := time.Now().UTC()
+	rec := *batch
+	rec.Status, rec.Error, rec.DoneAt = chartscan.BatchFailed, chartscan.ErrorMessage(reason), &now
+	if rec.Documents == nil {
+		rec.Documents = []chartscan.DocumentID{}
+	}
+	return chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(rec.ID), &rec)
+}
+
+func receivedAt(src Source) time.Time {
+	if src.ReceivedAt.IsZero() {
+		return time.Now().UTC()
+	}
+	return src.ReceivedAt.UTC()
+}
+
+// fileSum returns the SHA-256 and size of the source, reading the file
+// only when the caller has not already hashed it.
+func fileSum(src Source) ([]byte, int64, error) {
+	if len(src.SHA256) == sha256.Size {
+		st, err := os.Stat(src.Path)
+		if err != nil {
+			return nil, 0, err
+		}
+		return src.SHA256, st.Size(), nil
+	}
+	return HashFile(src.Path)
 }
 
 // lockBatch waits until no other call of this pipeline is processing
@@ -281,9 +324,9 @@ func (p *Pipeline) log() *slog.Logger {
 // pages processes every page of file, several at a time, and returns the
 // page records in order. Errors of single pages are kept in their records;
 // only resource errors are returned.
-func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, file raster.File, log *slog.Logger) ([]*chartscan.Page, error) {
+func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, file raster.File, log *slog.Logger) ([]scannedPage, error) {
 	n := file.NumPages()
-	out := make([]*chartscan.Page, n)
+	out := make([]scannedPage, n)
 	p.semOnce.Do(func() {
 		n := p.PagesInFlight
 		if n <= 0 {
@@ -320,12 +363,12 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			pg, err := p.safePage(ctx, id, prof, i, rp, rerr, log)
+			sp, err := p.safePage(ctx, id, prof, i, rp, rerr, log)
 			if err != nil {
 				fail(err)
 				return
 			}
-			out[i-1] = pg
+			out[i-1] = sp
 			if p.OnPage != nil {
 				p.OnPage(id)
 			}
@@ -341,156 +384,6 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 	return out, nil
 }
 
-// safePage is page, with a panic in a dependency (an image decoder, the
-// barcode reader) turned into that page's error: the other pages go on.
-func (p *Pipeline) safePage(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (pg *chartscan.Page, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("panic while processing a page", "page", n, "panic", fmt.Sprint(r))
-			pg, err = &chartscan.Page{
-				ID: id.Page(n), BatchID: id, Number: n, Kind: chartscan.PageContent, Section: chartscan.SectionOther,
-				Words: []chartscan.Word{}, Error: "reading this page crashed chartscan's reader",
-			}, nil
-		}
-	}()
-	return p.page(ctx, id, prof, n, rp, rerr, log)
-}
-
-// page processes one page: blank check, OCR (turning the page upright when
-// needed), and storing the page image. A page that cannot be read keeps
-// its error in the record; the error return is for resource failures.
-func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (*chartscan.Page, error) {
-	pg := &chartscan.Page{
-		ID: id.Page(n), BatchID: id, Number: n, Kind: chartscan.PageContent,
-		Section: chartscan.SectionOther, Words: []chartscan.Word{},
-	}
-	if rerr != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		pg.Error = chartscan.ErrorMessage(rerr)
-		log.Warn("page unreadable", "page", n, "reason", pg.Error)
-		return pg, nil
-	}
-	pg.DPI = rp.DPI
-	if pg.DPI == 0 {
-		pg.DPI = prof.OCR.DefaultDPI
-	}
-	pg.Rendered = rp.Rendered
-	img, rotation := rp.Image, rp.Rotation
-	encoded, encType := rp.Encoded, rp.EncodedType
-	t0 := time.Now()
-	gray := raster.Gray(img)
-	pg.Ink = raster.Ink(gray, pg.DPI)
-	var tBarcode, tOCR time.Duration
-	orientationChecked := false
-
-	if prof.Separation.BlankPages && pg.Ink < prof.Separation.BlankThreshold {
-		pg.Kind = chartscan.PageBlank
-	} else if kind, payload := timed(&tBarcode, func() (chartscan.PageKind, string) { return coverSheet(prof, gray, pg.DPI) }); kind != "" {
-		// Cover and separator sheets are not document pages: no OCR.
-		pg.Kind, pg.Barcode = kind, payload
-	} else {
-		tStart := time.Now()
-		langs := prof.OCR.Languages
-		if len(langs) == 0 {
-			langs = p.Languages
-		}
-		res, err := p.OCR.Recognize(ctx, gray, ocr.Options{
-			DPI: pg.DPI, Bilevel: rp.Bilevel, DetectOrientation: prof.OCR.DetectOrientation, Languages: langs,
-		})
-		tOCR = time.Since(tStart)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return nil, ctx.Err()
-		case errors.Is(err, ocr.ErrTimeout):
-			pg.Error = "OCR did not finish within the page timeout"
-			log.Warn("page OCR timed out", "page", n)
-		case err != nil:
-			pg.Error = "OCR failed on this page"
-			log.Warn("page OCR failed", "page", n, "err", err.Error())
-		default:
-			pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
-			orientationChecked = res.OrientationChecked
-			if res.Rotation != 0 {
-				img = raster.Rotate(img, res.Rotation)
-				rotation = (rotation + res.Rotation) % 360
-				encoded, encType = nil, ""
-			}
-		}
-	}
-	pg.Rotation = rotation
-	b := img.Bounds()
-	pg.Width, pg.Height = b.Dx(), b.Dy()
-
-	// The scan's own encoding is kept when the page needed no turn:
-	// JPEG as JPEG, CCITT and other lossless TIFF data as TIFF. Anything
-	// else is stored as PNG, which loses nothing either.
-	tEncode := time.Now()
-	ext := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif"}[encType]
-	if ext == "" {
-		var err error
-		if encoded, err = raster.EncodePNG(img, rp.Bilevel); err != nil {
-			return nil, fmt.Errorf("encode page %d: %w", n, err)
-		}
-		ext, encType = "png", "image/png"
-	}
-	encodeTook := time.Since(tEncode)
-	pg.Image, pg.ImageType = chartscan.PageImageKey(id, n, ext), encType
-	tStore := time.Now()
-	if err := p.Store.Put(ctx, pg.Image, bytes.NewReader(encoded), int64(len(encoded)), encType); err != nil {
-		return nil, err
-	}
-	log.Debug("page done", "page", n, "kind", string(pg.Kind), "rotation", pg.Rotation, "orientation_checked", orientationChecked,
-		"ms_total", time.Since(t0).Milliseconds(), "ms_barcode", tBarcode.Milliseconds(), "ms_ocr", tOCR.Milliseconds(),
-		"ms_encode", encodeTook.Milliseconds(), "ms_store", time.Since(tStore).Milliseconds())
-	return pg, nil
-}
-
-// timed runs f and adds its duration to *d.
-func timed[T, U any](d *time.Duration, f func() (T, U)) (T, U) {
-	start := time.Now()
-	a, b := f()
-	*d += time.Since(start)
-	return a, b
-}
-
-// countReadable counts the pages that were read without error.
-func countReadable(pages []*chartscan.Page) int {
-	n := 0
-	for _, p := range pages {
-		if p.Error == "" {
-			n++
-		}
-	}
-	return n
-}
-
-// coverSheet reads the barcodes of a page and returns its kind when one is
-// a chartscan cover or separator sheet, with the payload.
-func coverSheet(prof *chartscan.Profile, g *image.Gray, dpi int) (chartscan.PageKind, string) {
-	if !prof.Separation.CoverSheets {
-		return "", ""
-	}
-	for _, s := range barcode.Find(g, dpi) {
-		if !strings.HasPrefix(s.Text, chartscan.CoverSheetPrefix) {
-			continue
-		}
-		cs, err := chartscan.ParseCoverSheet(s.Text)
-		switch {
-		case err != nil:
-			// A damaged sheet still marks a boundary; its values are lost
-			// and the document will need review.
-			return chartscan.PageCover, s.Text
-		case cs.Separator:
-			return chartscan.PageSeparator, s.Text
-		default:
-			return chartscan.PageCover, s.Text
-		}
-	}
-	return "", ""
-}
-
 func putFile(ctx context.Context, s chartscan.ObjectStore, key, path string, size int64) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -500,7 +393,8 @@ func putFile(ctx context.Context, s chartscan.ObjectStore, key, path string, siz
 	return s.Put(ctx, key, f, size, chartscan.ContentType(key))
 }
 
-func hashFile(path string) ([]byte, int64, error) {
+// HashFile returns the SHA-256 and the size of the file at path.
+func HashFile(path string) ([]byte, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
@@ -512,4 +406,15 @@ func hashFile(path string) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	return h.Sum(nil), n, nil
+}
+
+// countReadable counts the pages that were read without error.
+func countReadable(pages []scannedPage) int {
+	n := 0
+	for _, p := range pages {
+		if p.page.Error == "" {
+			n++
+		}
+	}
+	return n
 }

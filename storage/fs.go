@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"chartscan"
+	"chartscan/internal/safefile"
 )
 
 // FS is an object store in a folder: each object is a file at its key.
@@ -29,7 +30,7 @@ type FS struct {
 var _ chartscan.ObjectStore = (*FS)(nil)
 
 // tmpPrefix marks files being written; List skips them.
-const tmpPrefix = ".tmp-"
+const tmpPrefix = safefile.TempPrefix
 
 // NewFS opens (creating if needed) the store rooted at dir.
 func NewFS(dir string) (*FS, error) {
@@ -61,52 +62,33 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, size int64, conte
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return s.err(err)
-	}
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return s.err(err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	n, err := io.Copy(f, ctxReader{ctx, r})
-	if err != nil {
+	_, err = safefile.Write(p, &sizedReader{r: ctxReader{ctx, r}, want: size, key: key}, 0o640)
+	var ce *chartscan.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce), ctx.Err() != nil:
 		return err
 	}
-	if size >= 0 && n != size {
-		return chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", key, n, size)
-	}
-	if err := f.Sync(); err != nil {
-		return s.err(err)
-	}
-	if err := f.Close(); err != nil {
-		return s.err(err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return s.err(err)
-	}
-	ok = true
-	return syncDir(dir)
+	return s.err(err)
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// sizedReader fails at the end of r when r did not hold want bytes (-1:
+// any number), so that a short or long body is never stored.
+type sizedReader struct {
+	r    io.Reader
+	want int64
+	n    int64
+	key  string
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if err == io.EOF && s.want >= 0 && s.n != s.want {
+		return n, chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", s.key, s.n, s.want)
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
+	return n, err
 }
 
 // err maps OS errors to chartscan errors.

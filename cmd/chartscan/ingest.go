@@ -168,12 +168,8 @@ func ingestOne(ctx context.Context, m *Main, prof *chartscan.Profile, path strin
 		m.Logger.Error("ingest failed", "err", err.Error())
 		return f
 	}
-	f.BatchID, f.Status, f.Pages, f.Documents = res.BatchID, res.Status, res.Pages, len(res.Documents)
-	if res.Err != nil {
-		f.Error = chartscan.ErrorMessage(res.Err)
-	} else if len(res.PageErrors) > 0 {
-		f.Error = fmt.Sprintf("%d of %d pages could not be read: %s", len(res.PageErrors), res.Pages, strings.Join(res.PageErrors, "; "))
-	}
+	out := res.Outcome()
+	f.BatchID, f.Status, f.Pages, f.Documents, f.Error = res.BatchID, out.Status, res.Pages, len(res.Documents), out.Message
 	return f
 }
 

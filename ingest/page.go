@@ -1,0 +1,216 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"strings"
+	"time"
+
+	"chartscan"
+	"chartscan/barcode"
+	"chartscan/ocr"
+	"chartscan/raster"
+)
+
+// scannedPage is one page as the pipeline leaves it for assembly: the
+// record that is stored, and what its barcodes said, parsed once.
+type scannedPage struct {
+	page *chartscan.Page
+	// cover is the parsed cover sheet of a cover page; nil for any other
+	// page, and for a damaged sheet (which still ends a document).
+	cover *chartscan.CoverSheet
+}
+
+// pageWork is a page on its way through the steps of Pipeline.page.
+type pageWork struct {
+	pg      *chartscan.Page
+	cover   *chartscan.CoverSheet
+	img     image.Image // upright once recognised
+	gray    *image.Gray // img as the engine and the barcode reader see it
+	bilevel bool
+	// encoded is the scan's own encoding of img (encType its MIME type),
+	// kept while the page needs no turn; nil otherwise.
+	encoded []byte
+	encType string
+	// Timings of the steps, for the debug log.
+	tKind, tOCR, tEncode, tStore time.Duration
+	orientationChecked           bool
+}
+
+// safePage is page, with a panic in a dependency (an image decoder, the
+// barcode reader) turned into that page's error: the other pages go on.
+func (p *Pipeline) safePage(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (sp scannedPage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("panic while processing a page", "page", n, "panic", fmt.Sprint(r))
+			pg := newPageRecord(id, n)
+			pg.Error = "reading this page crashed chartscan's reader"
+			sp, err = scannedPage{page: pg}, nil
+		}
+	}()
+	return p.page(ctx, id, prof, n, rp, rerr, log)
+}
+
+// newPageRecord returns the record of page n of a batch before anything
+// is known of it.
+func newPageRecord(id chartscan.BatchID, n int) *chartscan.Page {
+	return &chartscan.Page{
+		ID: id.Page(n), BatchID: id, Number: n, Kind: chartscan.PageContent,
+		Section: chartscan.SectionOther, Words: []chartscan.Word{},
+	}
+}
+
+// page processes one page in named steps: kind (blank, cover, separator
+// or content), recognise (OCR of content pages, turning them upright),
+// encoding (the scan's own where it can be kept, else PNG) and store (the
+// page image). The page record itself is stored with the others once the
+// batch is assembled. A page that cannot be read keeps its error in the
+// record; the error return is for resource failures only.
+func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, n int, rp *raster.Page, rerr error, log *slog.Logger) (scannedPage, error) {
+	pg := newPageRecord(id, n)
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return scannedPage{}, ctx.Err()
+		}
+		pg.Error = chartscan.ErrorMessage(rerr)
+		log.Warn("page unreadable", "page", n, "reason", pg.Error)
+		return scannedPage{page: pg}, nil
+	}
+	pg.DPI = rp.DPI
+	if pg.DPI == 0 {
+		pg.DPI = prof.OCR.DefaultDPI
+	}
+	pg.Rendered, pg.Rotation = rp.Rendered, rp.Rotation
+	w := &pageWork{
+		pg: pg, img: rp.Image, gray: raster.Gray(rp.Image), bilevel: rp.Bilevel,
+		encoded: rp.Encoded, encType: rp.EncodedType,
+	}
+	t0 := time.Now()
+	p.kind(w, prof)
+	if pg.Kind == chartscan.PageContent {
+		if err := p.recognise(ctx, w, prof, log); err != nil {
+			return scannedPage{}, err
+		}
+	}
+	b := w.img.Bounds()
+	pg.Width, pg.Height = b.Dx(), b.Dy()
+	if err := encoding(w); err != nil {
+		return scannedPage{}, fmt.Errorf("encode page %d: %w", n, err)
+	}
+	if err := p.storeImage(ctx, w); err != nil {
+		return scannedPage{}, err
+	}
+	log.Debug("page done", "page", n, "kind", string(pg.Kind), "rotation", pg.Rotation, "orientation_checked", w.orientationChecked,
+		"ms_total", time.Since(t0).Milliseconds(), "ms_kind", w.tKind.Milliseconds(), "ms_ocr", w.tOCR.Milliseconds(),
+		"ms_encode", w.tEncode.Milliseconds(), "ms_store", w.tStore.Milliseconds())
+	return scannedPage{page: pg, cover: w.cover}, nil
+}
+
+// kind decides what a page is for: blank (too little ink), a cover or
+// separator sheet (its barcode says so; no OCR), or content.
+func (p *Pipeline) kind(w *pageWork, prof *chartscan.Profile) {
+	start := time.Now()
+	defer func() { w.tKind = time.Since(start) }()
+	pg := w.pg
+	pg.Ink = raster.Ink(w.gray, pg.DPI)
+	if prof.Separation.BlankPages && pg.Ink < prof.Separation.BlankThreshold {
+		pg.Kind = chartscan.PageBlank
+		return
+	}
+	if kind, payload, cover := coverSheet(prof, w.gray, pg.DPI); kind != "" {
+		pg.Kind, pg.Barcode, w.cover = kind, payload, cover
+	}
+}
+
+// recognise reads a content page. A page the engine turned upright is
+// turned here too, and loses the scan's own encoding.
+func (p *Pipeline) recognise(ctx context.Context, w *pageWork, prof *chartscan.Profile, log *slog.Logger) error {
+	start := time.Now()
+	defer func() { w.tOCR = time.Since(start) }()
+	pg := w.pg
+	langs := prof.OCR.Languages
+	if len(langs) == 0 {
+		langs = p.Languages
+	}
+	res, err := p.OCR.Recognize(ctx, w.gray, ocr.Options{
+		DPI: pg.DPI, Bilevel: w.bilevel, DetectOrientation: prof.OCR.DetectOrientation, Languages: langs,
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, ocr.ErrTimeout):
+		pg.Error = "OCR did not finish within the page timeout"
+		log.Warn("page OCR timed out", "page", pg.Number)
+	case err != nil:
+		pg.Error = "OCR failed on this page"
+		log.Warn("page OCR failed", "page", pg.Number, "err", err.Error())
+	default:
+		pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
+		w.orientationChecked = res.OrientationChecked
+		if res.Rotation != 0 {
+			w.img = raster.Rotate(w.img, res.Rotation)
+			pg.Rotation = (pg.Rotation + res.Rotation) % 360
+			w.encoded, w.encType = nil, ""
+		}
+	}
+	return nil
+}
+
+// encoding chooses how the page image is stored. The scan's own encoding
+// is kept when the page needed no turn: JPEG as JPEG, CCITT and other
+// lossless TIFF data as TIFF. Anything else is stored as PNG, which loses
+// nothing either.
+func encoding(w *pageWork) error {
+	start := time.Now()
+	defer func() { w.tEncode = time.Since(start) }()
+	ext := imageExt[w.encType]
+	if ext == "" {
+		b, err := raster.EncodePNG(w.img, w.bilevel)
+		if err != nil {
+			return err
+		}
+		w.encoded, w.encType, ext = b, "image/png", "png"
+	}
+	w.pg.Image, w.pg.ImageType = chartscan.PageImageKey(w.pg.BatchID, w.pg.Number, ext), w.encType
+	return nil
+}
+
+// imageExt gives the object key extension of each stored image type.
+var imageExt = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif"}
+
+// storeImage puts the page image in the object store.
+func (p *Pipeline) storeImage(ctx context.Context, w *pageWork) error {
+	start := time.Now()
+	defer func() { w.tStore = time.Since(start) }()
+	return p.Store.Put(ctx, w.pg.Image, bytes.NewReader(w.encoded), int64(len(w.encoded)), w.encType)
+}
+
+// coverSheet reads the barcodes of a page and returns its kind when one is
+// a chartscan cover or separator sheet, with the payload and, for a cover
+// sheet that parses, its values.
+func coverSheet(prof *chartscan.Profile, g *image.Gray, dpi int) (chartscan.PageKind, string, *chartscan.CoverSheet) {
+	if !prof.Separation.CoverSheets {
+		return "", "", nil
+	}
+	for _, s := range barcode.Find(g, dpi) {
+		if !strings.HasPrefix(s.Text, chartscan.CoverSheetPrefix) {
+			continue
+		}
+		cs, err := chartscan.ParseCoverSheet(s.Text)
+		switch {
+		case err != nil:
+			// A damaged sheet still marks a boundary; its values are lost
+			// and the document will need review.
+			return chartscan.PageCover, s.Text, nil
+		case cs.Separator:
+			return chartscan.PageSeparator, s.Text, nil
+		default:
+			return chartscan.PageCover, s.Text, cs
+		}
+	}
+	return "", "", nil
+}
