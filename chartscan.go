@@ -254,9 +254,16 @@ type Document struct {
 	NeedsReview   bool              `json:"needs_review"`
 	ReviewReasons []string          `json:"review_reasons,omitempty"`
 	ScannedAt     time.Time         `json:"scanned_at"`
-	Version       int               `json:"version"` // 1 when written by the pipeline, +1 per correction
+	Version       int               `json:"version"` // 1 when written by the pipeline, +1 per change
 	CorrectedBy   string            `json:"corrected_by,omitempty"`
 	CorrectedAt   *time.Time        `json:"corrected_at,omitempty"`
+	// SplitFrom is the document this one was split off (its later pages).
+	SplitFrom DocumentID `json:"split_from,omitempty"`
+	// MergedFrom lists the documents whose pages were merged into this one.
+	MergedFrom []DocumentID `json:"merged_from,omitempty"`
+	// MergedInto is set on a document whose pages were merged into
+	// another: it has no pages of its own any more.
+	MergedInto DocumentID `json:"merged_into,omitempty"`
 }
 
 // BatchStatus is where a batch is in the pipeline.

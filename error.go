@@ -10,7 +10,8 @@ import (
 const (
 	EINVALID      = "invalid"      // the caller sent something malformed
 	ENOTFOUND     = "not_found"    // no such batch, page, document or object
-	ECONFLICT     = "conflict"     // the request clashes with current state
+	ECONFLICT     = "conflict"     // the request clashes with current state (a stale version)
+	EREFUSED      = "refused"      // well-formed, but a rule forbids it (the reason says which)
 	EUNAUTHORIZED = "unauthorized" // no or unknown credentials
 	EFORBIDDEN    = "forbidden"    // credentials too weak for the action
 	ETOOLARGE     = "too_large"    // a size limit was exceeded

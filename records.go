@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // maxRecord bounds a JSON record read from the store.
@@ -63,4 +64,66 @@ func LoadPage(ctx context.Context, s ObjectStore, id PageID) (*Page, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// loadersAtOnce bounds the records read from the store at once by one
+// LoadPages call.
+const loadersAtOnce = 8
+
+// LoadPages reads the page records ids, several at a time, in order. A
+// missing one is an ENOTFOUND error naming it.
+func LoadPages(ctx context.Context, s ObjectStore, ids []PageID) ([]*Page, error) {
+	return loadPages(ctx, s, ids, func(key string) (*Page, error) {
+		var p Page
+		return &p, GetJSON(ctx, s, key, &p)
+	})
+}
+
+// LoadPageTexts is LoadPages for what the index needs of a page (its id,
+// batch, number and text), without decoding the words and their boxes,
+// which are the bulk of a record.
+func LoadPageTexts(ctx context.Context, s ObjectStore, ids []PageID) ([]*Page, error) {
+	return loadPages(ctx, s, ids, func(key string) (*Page, error) {
+		var p struct {
+			ID      PageID   `json:"id"`
+			BatchID BatchID  `json:"batch_id"`
+			Number  int      `json:"number"`
+			Kind    PageKind `json:"kind"`
+			Text    string   `json:"text"`
+		}
+		if err := GetJSON(ctx, s, key, &p); err != nil {
+			return nil, err
+		}
+		return &Page{ID: p.ID, BatchID: p.BatchID, Number: p.Number, Kind: p.Kind, Text: p.Text}, nil
+	})
+}
+
+func loadPages(ctx context.Context, s ObjectStore, ids []PageID, load func(key string) (*Page, error)) ([]*Page, error) {
+	out := make([]*Page, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, loadersAtOnce)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		b, n, err := ParsePageID(string(id))
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = load(PageRecordKey(b, n))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			if IsNotFound(err) {
+				return nil, WrapError(ENOTFOUND, err, "no page %s", ids[i])
+			}
+			return nil, fmt.Errorf("page %s: %w", ids[i], err)
+		}
+	}
+	return out, nil
 }

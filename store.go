@@ -2,7 +2,6 @@ package chartscan
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"mime"
 	"path"
@@ -70,44 +69,6 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
-
-// Object keys of the layout fixed by the product contract.
-
-// SourceKey is where the file of a batch is kept exactly as received.
-func SourceKey(b BatchID, name string) string { return "sources/" + string(b) + "/" + name }
-
-// SourcePrefix is the prefix of the (single) source object of a batch.
-func SourcePrefix(b BatchID) string { return "sources/" + string(b) + "/" }
-
-// PageImageKey is where the page image is kept; ext is png, jpg or tif.
-func PageImageKey(b BatchID, n int, ext string) string {
-	return fmt.Sprintf("pages/%s/%04d.%s", b, n, ext)
-}
-
-// PageRecordKey is where the page record (Page as JSON) is kept.
-func PageRecordKey(b BatchID, n int) string { return fmt.Sprintf("pages/%s/%04d.json", b, n) }
-
-// PagesPrefix is the prefix of every page object of a batch.
-func PagesPrefix(b BatchID) string { return "pages/" + string(b) + "/" }
-
-// DocumentKey is where the document manifest is kept.
-func DocumentKey(d DocumentID) string { return "documents/" + string(d) + ".json" }
-
-// DocumentsPrefix is the prefix of every document manifest of a batch.
-func DocumentsPrefix(b BatchID) string { return "documents/" + string(b) + "-d" }
-
-// DocumentVersionKey is where a superseded version of a manifest is kept
-// when a correction replaces it.
-func DocumentVersionKey(d DocumentID, version int) string {
-	return fmt.Sprintf("documents/versions/%s/%04d.json", d, version)
-}
-
-// BatchKey is where the batch record is kept. It is written last: a batch
-// record with status done means every other object of the batch is stored.
-func BatchKey(b BatchID) string { return "batches/" + string(b) + ".json" }
-
-// BatchesPrefix is the prefix of every batch record.
-const BatchesPrefix = "batches/"
 
 // SafeName turns a file name received from outside into one that is safe
 // as the last element of an object key and of a local path: the base name

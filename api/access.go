@@ -53,22 +53,18 @@ func (s *Server) require(min chartscan.Role) echo.MiddlewareFunc {
 // still refused.
 func (s *Server) deny(c echo.Context, status int, actor, role string) {
 	if err := s.Audit.Record(audit.Entry{
-		Actor: actor, Role: role, Action: audit.ActionDenied, Client: c.RealIP(),
+		Actor: actor, Role: role, Action: audit.ActionDenied, Client: c.RealIP(), Via: chartscan.ViaAPI,
 		Status: status, Detail: c.Request().Method + " " + c.Path(),
 	}); err != nil {
 		s.Logger.Error("audit log write failed", "err", err.Error())
 	}
 }
 
-// record audits an access by the request's token before it is answered.
-// When the audit log cannot be written the access is not served.
-func (s *Server) record(c echo.Context, status int, e audit.Entry) error {
+// actor is who the request's token says is asking, from where.
+func actor(c echo.Context) chartscan.Actor {
+	a := chartscan.Actor{Client: c.RealIP(), Via: chartscan.ViaAPI}
 	if t := token(c); t != nil {
-		e.Actor, e.Role = t.Name, string(t.Role)
+		a.Name, a.Role = t.Name, t.Role
 	}
-	e.Client, e.Status = c.RealIP(), status
-	if err := s.Audit.Record(e); err != nil {
-		return chartscan.WrapError(chartscan.EUNAVAILABLE, err, "the audit log cannot be written; access refused")
-	}
-	return nil
+	return a
 }

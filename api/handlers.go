@@ -2,27 +2,19 @@ package api
 
 import (
 	"bytes"
-	"image"
-	_ "image/jpeg" // page images as stored
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	_ "golang.org/x/image/tiff"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"chartscan"
 	"chartscan/audit"
-	"chartscan/index"
-	"chartscan/pdf"
-	"chartscan/raster"
 	"chartscan/records"
 )
 
@@ -31,14 +23,6 @@ import (
 // streamed to disk, never held in memory.
 func (s *Server) upload(c echo.Context) error {
 	r := c.Request()
-	profName := c.QueryParam("profile")
-	if profName == "" {
-		profName = "default"
-	}
-	prof := s.Profiles[profName]
-	if prof == nil {
-		return chartscan.Errorf(chartscan.EINVALID, "unknown profile %q", profName)
-	}
 	if r.ContentLength > s.MaxUpload {
 		return chartscan.Errorf(chartscan.ETOOLARGE, "upload exceeds the limit of %d bytes", s.MaxUpload)
 	}
@@ -72,17 +56,11 @@ func (s *Server) upload(c echo.Context) error {
 			name = params["filename"]
 		}
 	}
-	if name == "" {
-		name = "upload"
-	}
-	job, err := s.Queue.Upload(src, name, prof)
+	id, err := s.Records.Upload(r.Context(), actor(c), src, name, c.QueryParam("profile"))
 	if err != nil {
 		return s.bodyError(err)
 	}
-	if err := s.record(c, http.StatusAccepted, audit.Entry{Action: audit.ActionUpload, Batch: string(job.BatchID)}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, map[string]string{"batch_id": string(job.BatchID), "status": string(chartscan.BatchQueued)})
+	return c.JSON(http.StatusAccepted, map[string]string{"batch_id": string(id), "status": string(chartscan.BatchQueued)})
 }
 
 // bodyError reports a body over the limit as 413.
@@ -96,24 +74,8 @@ func (s *Server) bodyError(err error) error {
 
 // batch reports where an uploaded (or watched) file is: GET /api/v1/batches/{id}.
 func (s *Server) batch(c echo.Context) error {
-	id, err := chartscan.ParseBatchID(c.Param("id"))
+	b, err := s.Records.Batch(c.Request().Context(), actor(c), chartscan.BatchID(c.Param("id")))
 	if err != nil {
-		return err
-	}
-	b, ok := s.Queue.Status(id)
-	if !ok {
-		b, err = chartscan.LoadBatch(c.Request().Context(), s.Store, id)
-		if chartscan.IsNotFound(err) {
-			return chartscan.Errorf(chartscan.ENOTFOUND, "no batch %s", id)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if b.Documents == nil {
-		b.Documents = []chartscan.DocumentID{}
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionBatchView, Batch: string(id)}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, b)
@@ -121,49 +83,56 @@ func (s *Server) batch(c echo.Context) error {
 
 // search: GET /api/v1/search?q=&section=&mrn=&from=&to=&limit=&offset=.
 func (s *Server) search(c echo.Context) error {
-	q := index.Query{Text: c.QueryParam("q"), MRN: c.QueryParam("mrn")}
-	var err error
-	if v := c.QueryParam("section"); v != "" {
-		if q.Section, err = chartscan.ParseSection(v); err != nil {
-			return err
-		}
-	}
-	if q.From, err = dateParam(c, "from"); err != nil {
-		return err
-	}
-	if q.To, err = dateParam(c, "to"); err != nil {
-		return err
-	}
-	if q.Limit, err = intParam(c, "limit", 20); err != nil {
-		return err
-	}
-	if q.Offset, err = intParam(c, "offset", 0); err != nil {
-		return err
-	}
-	res, err := s.Index.Search(c.Request().Context(), q)
+	q, err := SearchQuery(c.QueryParam)
 	if err != nil {
 		return err
 	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionSearch, Query: c.QueryString()}); err != nil {
+	res, err := s.Records.Search(c.Request().Context(), actor(c), q)
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
 }
 
-func dateParam(c echo.Context, name string) (time.Time, error) {
-	v := c.QueryParam(name)
+// SearchQuery reads a search from request parameters in the API's names
+// (q, section, mrn, from, to, limit, offset). Bad values are EINVALID.
+func SearchQuery(param func(string) string) (chartscan.SearchQuery, error) {
+	q := chartscan.SearchQuery{Text: param("q"), MRN: param("mrn")}
+	var err error
+	if v := param("section"); v != "" {
+		if q.Section, err = chartscan.ParseSection(v); err != nil {
+			return q, err
+		}
+	}
+	if q.From, err = dateParam(param, "from"); err != nil {
+		return q, err
+	}
+	if q.To, err = dateParam(param, "to"); err != nil {
+		return q, err
+	}
+	if q.Limit, err = intParam(param, "limit", chartscan.DefaultSearchLimit); err != nil {
+		return q, err
+	}
+	if q.Offset, err = intParam(param, "offset", 0); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func dateParam(param func(string) string, name string) (time.Time, error) {
+	v := param(name)
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse("2006-01-02", v)
+	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		return time.Time{}, chartscan.Errorf(chartscan.EINVALID, "%s: want a date as YYYY-MM-DD", name)
 	}
 	return t, nil
 }
 
-func intParam(c echo.Context, name string, def int) (int, error) {
-	v := c.QueryParam(name)
+func intParam(param func(string) string, name string, def int) (int, error) {
+	v := param(name)
 	if v == "" {
 		return def, nil
 	}
@@ -176,12 +145,8 @@ func intParam(c echo.Context, name string, def int) (int, error) {
 
 // document: GET /api/v1/documents/{id}, the manifest with page summaries.
 func (s *Server) document(c echo.Context) error {
-	id := c.Param("id")
-	v, err := s.Records.Document(c.Request().Context(), id)
+	v, err := s.Records.Document(c.Request().Context(), actor(c), chartscan.DocumentID(c.Param("id")))
 	if err != nil {
-		return err
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionDocView, Document: id, Batch: string(v.BatchID)}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
@@ -189,54 +154,79 @@ func (s *Server) document(c echo.Context) error {
 
 // documentPDF: GET /api/v1/documents/{id}/pdf, the page images as one PDF.
 func (s *Server) documentPDF(c echo.Context) error {
-	ctx := c.Request().Context()
-	id := c.Param("id")
-	d, pages, err := s.Records.Pages(ctx, id)
-	if err != nil {
-		return err
-	}
-	imgs := make([]pdf.PageImage, len(pages))
-	for i, p := range pages {
-		r, err := s.Store.Get(ctx, p.Image)
-		if err != nil {
-			return fmt.Errorf("page %s image: %w", p.ID, err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return err
-		}
-		imgs[i] = pdf.PageImage{Image: bytes.NewReader(b), Width: p.Width, Height: p.Height, DPI: p.DPI}
-	}
+	id := chartscan.DocumentID(c.Param("id"))
 	var out bytes.Buffer
-	if _, err := pdf.Assemble(&out, imgs); err != nil {
-		return fmt.Errorf("assemble %s: %w", id, err)
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionDocPDF, Document: id, Batch: string(d.BatchID)}); err != nil {
+	if _, err := s.Records.DocumentPDF(c.Request().Context(), actor(c), id, &out); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.pdf"`, id))
 	return c.Blob(http.StatusOK, "application/pdf", out.Bytes())
 }
 
+// decodeBody decodes a small JSON body into v, refusing unknown fields.
+func decodeBody(c echo.Context, v any, want string) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return chartscan.WrapError(chartscan.EINVALID, err, "body: want JSON with %s", want)
+	}
+	return nil
+}
+
 // correct: PATCH /api/v1/documents/{id} with any of section, mrn,
-// patient_name, service_date.
+// patient_name, service_date (and version, to refuse a stale change).
 func (s *Server) correct(c echo.Context) error {
-	id := c.Param("id")
-	if _, _, err := chartscan.ParseDocumentID(id); err != nil {
+	id := chartscan.DocumentID(c.Param("id"))
+	if _, _, err := chartscan.ParseDocumentID(string(id)); err != nil {
 		return err
 	}
 	var corr records.Correction
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&corr); err != nil {
-		return chartscan.WrapError(chartscan.EINVALID, err, "body: want JSON with section, mrn, patient_name or service_date")
+	if err := decodeBody(c, &corr, "section, mrn, patient_name or service_date"); err != nil {
+		return err
 	}
-	d, changed, err := s.Records.Correct(c.Request().Context(), id, corr, token(c).Name)
+	d, _, err := s.Records.Correct(c.Request().Context(), actor(c), id, corr)
 	if err != nil {
 		return err
 	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: id, Batch: string(d.BatchID), Detail: strings.Join(changed, ",")}); err != nil {
+	return c.JSON(http.StatusOK, d)
+}
+
+// split: POST /api/v1/documents/{id}/split {"before_page","version"}.
+func (s *Server) split(c echo.Context) error {
+	id := chartscan.DocumentID(c.Param("id"))
+	if _, _, err := chartscan.ParseDocumentID(string(id)); err != nil {
+		return err
+	}
+	var req struct {
+		BeforePage chartscan.PageID `json:"before_page"`
+		Version    int              `json:"version"`
+	}
+	if err := decodeBody(c, &req, "before_page"); err != nil {
+		return err
+	}
+	kept, split, err := s.Records.Split(c.Request().Context(), actor(c), id, req.BeforePage, req.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"documents": []*chartscan.Document{kept, split}})
+}
+
+// merge: POST /api/v1/documents/{id}/merge {"with","version","confirm"}.
+func (s *Server) merge(c echo.Context) error {
+	id := chartscan.DocumentID(c.Param("id"))
+	if _, _, err := chartscan.ParseDocumentID(string(id)); err != nil {
+		return err
+	}
+	var req struct {
+		With    chartscan.DocumentID `json:"with"`
+		Version int                  `json:"version"`
+		Confirm bool                 `json:"confirm"`
+	}
+	if err := decodeBody(c, &req, "with"); err != nil {
+		return err
+	}
+	d, err := s.Records.Merge(c.Request().Context(), actor(c), id, req.With, req.Version, req.Confirm)
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, d)
@@ -244,12 +234,8 @@ func (s *Server) correct(c echo.Context) error {
 
 // page: GET /api/v1/pages/{id}, the page record.
 func (s *Server) page(c echo.Context) error {
-	id := c.Param("id")
-	p, err := s.Records.Page(c.Request().Context(), id)
+	p, err := s.Records.Page(c.Request().Context(), actor(c), chartscan.PageID(c.Param("id")))
 	if err != nil {
-		return err
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionPageView, Page: id, Document: string(p.DocumentID), Batch: string(p.BatchID)}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
@@ -259,76 +245,30 @@ func (s *Server) page(c echo.Context) error {
 // the store as it was stored (the scan's own JPEG or TIFF, or PNG), or
 // converted to PNG for viewers that do not show TIFF.
 func (s *Server) pageImage(c echo.Context) error {
-	ctx := c.Request().Context()
-	id := c.Param("id")
 	format := c.QueryParam("format")
-	if format != "" && format != "png" {
+	if format != records.AsStored && format != records.AsPNG {
 		return chartscan.Errorf(chartscan.EINVALID, "format: only png")
 	}
-	p, err := s.Records.Page(ctx, id)
+	r, ctype, err := s.Records.PageImage(c.Request().Context(), actor(c), chartscan.PageID(c.Param("id")), format)
 	if err != nil {
 		return err
-	}
-	r, err := s.Store.Get(ctx, p.Image)
-	if err != nil {
-		return fmt.Errorf("page %s image: %w", id, err)
 	}
 	defer r.Close()
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionPageImage, Page: id, Document: string(p.DocumentID), Batch: string(p.BatchID)}); err != nil {
-		return err
-	}
-	if format == "png" && p.ImageType != "image/png" {
-		img, _, err := image.Decode(r)
-		if err != nil {
-			return fmt.Errorf("page %s image: %w", id, err)
-		}
-		b, err := raster.EncodePNG(img, p.ImageType == "image/tiff" && isBilevel(img))
-		if err != nil {
-			return err
-		}
-		return c.Blob(http.StatusOK, "image/png", b)
-	}
-	return c.Stream(http.StatusOK, p.ImageType, r)
-}
-
-// isBilevel reports whether a decoded page holds black and white only.
-func isBilevel(img image.Image) bool {
-	g, ok := img.(*image.Gray)
-	if !ok {
-		return false
-	}
-	for _, v := range g.Pix {
-		if v != 0 && v != 255 {
-			return false
-		}
-	}
-	return true
+	return c.Stream(http.StatusOK, ctype, r)
 }
 
 // review: GET /api/v1/review?limit=&offset=, documents waiting for a person.
 func (s *Server) review(c echo.Context) error {
-	ctx := c.Request().Context()
-	limit, err := intParam(c, "limit", 50)
+	limit, err := intParam(c.QueryParam, "limit", 50)
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(c, "offset", 0)
+	offset, err := intParam(c.QueryParam, "offset", 0)
 	if err != nil {
 		return err
 	}
-	ids, total, err := s.Index.Review(ctx, limit, offset)
+	docs, total, err := s.Records.Review(c.Request().Context(), actor(c), limit, offset)
 	if err != nil {
-		return err
-	}
-	docs := make([]*chartscan.Document, 0, len(ids))
-	for _, id := range ids {
-		d, err := chartscan.LoadDocument(ctx, s.Store, id)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, d)
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionReview}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"total": total, "documents": docs})
@@ -336,29 +276,36 @@ func (s *Server) review(c echo.Context) error {
 
 // auditLog: GET /api/v1/audit?since=&actor=&document=&limit=.
 func (s *Server) auditLog(c echo.Context) error {
-	f := audit.Filter{Actor: c.QueryParam("actor"), Document: c.QueryParam("document")}
-	if v := c.QueryParam("since"); v != "" {
+	f, err := AuditFilter(c.QueryParam)
+	if err != nil {
+		return err
+	}
+	entries, err := s.Records.AuditLog(c.Request().Context(), actor(c), f, c.QueryString())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
+}
+
+// AuditFilter reads an audit query from request parameters (since, actor,
+// document, limit). Bad values are EINVALID.
+func AuditFilter(param func(string) string) (audit.Filter, error) {
+	f := audit.Filter{Actor: param("actor"), Document: param("document")}
+	if v := param("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			if t, err = time.Parse("2006-01-02", v); err != nil {
-				return chartscan.Errorf(chartscan.EINVALID, "since: want RFC 3339 time or YYYY-MM-DD")
+			if t, err = time.Parse(time.DateOnly, v); err != nil {
+				return f, chartscan.Errorf(chartscan.EINVALID, "since: want RFC 3339 time or YYYY-MM-DD")
 			}
 		}
 		f.Since = t
 	}
 	var err error
-	if f.Limit, err = intParam(c, "limit", 1000); err != nil {
-		return err
+	if f.Limit, err = intParam(param, "limit", 100); err != nil {
+		return f, err
 	}
-	if f.Limit < 1 || f.Limit > 10000 {
-		return chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to 10000")
+	if f.Limit < 1 || f.Limit > 1000 {
+		return f, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to 1000")
 	}
-	entries, err := s.Audit.Query(f)
-	if err != nil {
-		return err
-	}
-	if err := s.record(c, http.StatusOK, audit.Entry{Action: audit.ActionAuditRead, Query: c.QueryString(), Document: f.Document}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
+	return f, nil
 }

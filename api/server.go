@@ -8,11 +8,13 @@ package api
 import (
 	"context"
 	"crypto/tls"
+	_ "embed"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,46 +22,49 @@ import (
 	"chartscan"
 	"chartscan/audit"
 	"chartscan/auth"
-	"chartscan/index"
-	"chartscan/ingest"
 	"chartscan/records"
 )
 
-// Searcher finds pages and documents. *index.Index implements it.
-type Searcher interface {
-	Search(ctx context.Context, q index.Query) (*index.Results, error)
-	Review(ctx context.Context, limit, offset int) ([]chartscan.DocumentID, int, error)
-}
-
-// Uploader takes uploaded scans into the pipeline. *ingest.Queue
-// implements it.
-type Uploader interface {
-	Upload(r io.Reader, name string, prof *chartscan.Profile) (*ingest.Job, error)
-	Status(id chartscan.BatchID) (*chartscan.Batch, bool)
-}
+// OpenAPI is the OpenAPI 3.0 document of every route, served verbatim at
+// GET /api/v1/openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
 
 // Authenticator checks bearer tokens. *auth.Store implements it.
 type Authenticator interface {
 	Authenticate(secret string) (*auth.Token, error)
 }
 
-// Auditor records and reads accesses. *audit.Log implements it.
+// Auditor records refused requests. *audit.Log implements it; every
+// granted access is recorded by the records service.
 type Auditor interface {
 	Record(e audit.Entry) error
-	Query(f audit.Filter) ([]audit.Entry, error)
+}
+
+// Metrics counts requests by route template and status, and serves what
+// it counts. It must be safe for concurrent use.
+type Metrics interface {
+	ObserveHTTP(route string, code int)
+	Handler() http.Handler
 }
 
 // Deps are what the API serves from.
 type Deps struct {
-	Store    chartscan.ObjectStore
-	Records  *records.Service
-	Index    Searcher
-	Queue    Uploader
-	Profiles map[string]*chartscan.Profile
-	Tokens   Authenticator
-	Audit    Auditor
+	Records *records.Service
+	Tokens  Authenticator
+	Audit   Auditor
 	// Health reports whether the service can serve; nil error means yes.
 	Health func(ctx context.Context) error
+	// Ready reports whether the service takes work: nil means ready, an
+	// error says why not (starting, draining, a part that failed).
+	Ready func() error
+	// Metrics, if set, counts requests and serves GET /metrics.
+	Metrics Metrics
+	// UI, if set, serves the web UI under /ui/; GET / redirects there.
+	UI http.Handler
+	// FHIR, if set, serves the FHIR R4 facade under /fhir/r4/.
+	FHIR http.Handler
 	// MaxUpload bounds an upload in bytes.
 	MaxUpload int64
 	Logger    *slog.Logger
@@ -89,8 +94,23 @@ func New(d Deps) *Server {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(s.logRequests, s.secureHeaders)
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	}
+	if d.UI != nil {
+		e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/ui/") })
+		e.Any("/ui", echo.WrapHandler(d.UI))
+		e.Any("/ui/*", echo.WrapHandler(d.UI))
+	}
+	if d.FHIR != nil {
+		e.Any("/fhir/r4/*", echo.WrapHandler(d.FHIR))
+	}
 
 	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", OpenAPI)
+	})
 	scanner := s.require(chartscan.RoleScanner)
 	tech := s.require(chartscan.RoleTechnician)
 	admin := s.require(chartscan.RoleAdmin)
@@ -100,12 +120,45 @@ func New(d Deps) *Server {
 	v1.GET("/documents/:id", s.document, tech)
 	v1.GET("/documents/:id/pdf", s.documentPDF, tech)
 	v1.PATCH("/documents/:id", s.correct, tech)
+	v1.POST("/documents/:id/split", s.split, tech)
+	v1.POST("/documents/:id/merge", s.merge, tech)
 	v1.GET("/pages/:id", s.page, tech)
 	v1.GET("/pages/:id/image", s.pageImage, tech)
 	v1.GET("/review", s.review, tech)
 	v1.GET("/audit", s.auditLog, admin)
 	s.echo = e
 	return s
+}
+
+// Route is one route the server serves: a method and a path template in
+// OpenAPI's form (/api/v1/documents/{id}).
+type Route struct{ Method, Path string }
+
+// Routes returns the routes of the API proper (/api/, /healthz, /readyz,
+// /metrics), sorted: what api/openapi.yaml must describe. The UI and the
+// FHIR facade are documented elsewhere.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		p := r.Path
+		if strings.HasPrefix(p, "/ui") || strings.HasPrefix(p, "/fhir/") || p == "/" || r.Method == echo.RouteNotFound {
+			continue
+		}
+		parts := strings.Split(p, "/")
+		for i, el := range parts {
+			if strings.HasPrefix(el, ":") {
+				parts[i] = "{" + el[1:] + "}"
+			}
+		}
+		out = append(out, Route{Method: r.Method, Path: strings.Join(parts, "/")})
+	}
+	sort.Slice(out, func(i, k int) bool {
+		if out[i].Path != out[k].Path {
+			return out[i].Path < out[k].Path
+		}
+		return out[i].Method < out[k].Method
+	})
+	return out
 }
 
 // Handler returns the API as an http.Handler.
@@ -173,6 +226,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.srv.Shutdown(ctx)
 }
 
+// readyz answers 200 while the service takes work, 503 with the reason
+// while it starts, drains or has a part that failed.
+func (s *Server) readyz(c echo.Context) error {
+	if s.Ready != nil {
+		if err := s.Ready(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
 	defer cancel()
@@ -198,7 +262,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if t := token(c); t != nil {
 			actor = t.Name
 		}
-		s.Logger.Info("request", "method", c.Request().Method, "route", c.Path(),
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		if s.Metrics != nil {
+			s.Metrics.ObserveHTTP(route, c.Response().Status)
+		}
+		s.Logger.Info("request", "method", c.Request().Method, "route", route,
 			"status", c.Response().Status, "ms", time.Since(start).Milliseconds(), "actor", actor)
 		return nil
 	}
@@ -229,6 +300,7 @@ var statusOf = map[string]int{
 	chartscan.EINVALID:      http.StatusBadRequest,
 	chartscan.ENOTFOUND:     http.StatusNotFound,
 	chartscan.ECONFLICT:     http.StatusConflict,
+	chartscan.EREFUSED:      http.StatusUnprocessableEntity,
 	chartscan.EUNAUTHORIZED: http.StatusUnauthorized,
 	chartscan.EFORBIDDEN:    http.StatusForbidden,
 	chartscan.ETOOLARGE:     http.StatusRequestEntityTooLarge,

@@ -42,6 +42,17 @@ const (
 	ActionReview    = "review.list"
 	ActionAuditRead = "audit.read"
 	ActionDenied    = "denied"
+	ActionSplit     = "document.split"
+	ActionMerge     = "document.merge"
+	ActionSignIn    = "signin"
+	ActionSignInBad = "signin.failed"
+	ActionSignOut   = "signout"
+	ActionExport    = "export"
+	ActionRelease   = "release.create"
+	ActionApprove   = "release.approve"
+	ActionHold      = "hold.create"
+	ActionUnhold    = "hold.delete"
+	ActionDestroy   = "retention.remove"
 )
 
 // Entry is one access.
@@ -57,9 +68,10 @@ type Entry struct {
 	Query    string    `json:"query,omitempty"`  // search text and filters, as asked
 	Detail   string    `json:"detail,omitempty"` // e.g. the fields a correction changed
 	Client   string    `json:"client"`
-	Status   int       `json:"status"` // HTTP status of the answer
-	Prev     string    `json:"prev"`   // hash of the entry before ("" for the first)
-	Hash     string    `json:"hash"`   // SHA-256 of Prev and this entry without Hash
+	Via      string    `json:"via,omitempty"` // api, ui, fhir or cli
+	Status   int       `json:"status"`        // HTTP status of the answer
+	Prev     string    `json:"prev"`          // hash of the entry before ("" for the first)
+	Hash     string    `json:"hash"`          // SHA-256 of Prev and this entry without Hash
 }
 
 // Log is the audit log. It is safe for concurrent use.
@@ -328,7 +340,7 @@ func (l *Log) copyDay(ctx context.Context, day string) error {
 		return err
 	}
 	// Copy what is there now; later lines go with the next Sync.
-	return l.store.Put(ctx, "audit/"+day+".jsonl", io.LimitReader(f, st.Size()), st.Size(), "application/jsonl")
+	return l.store.Put(ctx, chartscan.AuditKey(day), io.LimitReader(f, st.Size()), st.Size(), "application/jsonl")
 }
 
 // Run copies the log to the store every interval until ctx ends, and once

@@ -39,7 +39,7 @@ func BuiltinModel() (*Model, error) {
 }
 
 // LessonsPrefix is where learned lessons are kept in the object store.
-const LessonsPrefix = "models/sections/"
+const LessonsPrefix = chartscan.LessonsPrefix
 
 // LessonWeight is how many documents one corrected page counts as.
 const LessonWeight = 10
@@ -113,7 +113,7 @@ func (c *Classifier) LearnTexts(ctx context.Context, section chartscan.Section, 
 	if c.store != nil {
 		var rnd [6]byte
 		rand.Read(rnd[:])
-		key = LessonsPrefix + l.Time.Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(rnd[:]) + ".json"
+		key = chartscan.LessonKey(l.Time, hex.EncodeToString(rnd[:]))
 		if err := chartscan.PutJSON(ctx, c.store, key, &l); err != nil {
 			return err
 		}

@@ -65,6 +65,10 @@ type S3 struct {
 	CAFile string `yaml:"ca_file"`
 	// SSE asks the server to encrypt objects at rest (SSE-S3).
 	SSE bool `yaml:"sse"`
+	// RetryFor is how long an operation keeps retrying while the service
+	// is unreachable or failing; after that the file waits in the work
+	// folder and is tried again later.
+	RetryFor time.Duration `yaml:"retry_for"`
 }
 
 // OCR configures the OCR engines.
@@ -131,7 +135,7 @@ func Default() *Config {
 		ProfilesDir: "./scanner-profiles",
 		Storage: Storage{
 			Kind: "fs",
-			S3:   S3{Endpoint: "127.0.0.1:9000", Bucket: "chartscan"},
+			S3:   S3{Endpoint: "127.0.0.1:9000", Bucket: "chartscan", RetryFor: 2 * time.Minute},
 		},
 		OCR:    OCR{Languages: []string{"eng"}, PageTimeout: 2 * time.Minute, MaxDPI: 200},
 		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2, Drain: 30 * time.Second},
@@ -368,6 +372,9 @@ func (c *Config) finish() error {
 		}
 		if c.Storage.S3.Bucket == "" {
 			return errors.New("config: storage.s3.bucket: must be set for storage.kind s3")
+		}
+		if c.Storage.S3.RetryFor < 0 || c.Storage.S3.RetryFor > 24*time.Hour {
+			return fmt.Errorf("config: storage.s3.retry_for: %s is outside 0..24h", c.Storage.S3.RetryFor)
 		}
 	default:
 		return fmt.Errorf("config: storage.kind: %q is not fs or s3", c.Storage.Kind)

@@ -61,12 +61,12 @@ func BenchmarkIndexAndSearch(b *testing.B) {
 	words := []string{"fracture", "pneumonia", "hypertension", "appendectomy", "laceration", "diabetes", "biopsy", "catheter", "anemia", "effusion", "stenosis", "melanoma"}
 	phrases := []string{`"chest pain"`, `"shortness of breath"`, `"blood pressure"`, `"past medical history"`, `"left knee"`, `"no acute distress"`}
 	rng := rand.New(rand.NewSource(1))
-	kinds := map[string]func() Query{
-		"word":   func() Query { return Query{Text: words[rng.Intn(len(words))]} },
-		"phrase": func() Query { return Query{Text: phrases[rng.Intn(len(phrases))]} },
-		"filtered": func() Query {
+	kinds := map[string]func() chartscan.SearchQuery{
+		"word":   func() chartscan.SearchQuery { return chartscan.SearchQuery{Text: words[rng.Intn(len(words))]} },
+		"phrase": func() chartscan.SearchQuery { return chartscan.SearchQuery{Text: phrases[rng.Intn(len(phrases))]} },
+		"filtered": func() chartscan.SearchQuery {
 			from := time.Date(2020+rng.Intn(5), 1, 1, 0, 0, 0, 0, time.UTC)
-			return Query{Text: words[rng.Intn(len(words))], Section: chartscan.Sections[rng.Intn(15)], From: from, To: from.AddDate(1, 0, 0)}
+			return chartscan.SearchQuery{Text: words[rng.Intn(len(words))], Section: chartscan.Sections[rng.Intn(15)], From: from, To: from.AddDate(1, 0, 0)}
 		},
 	}
 	ctx := context.Background()

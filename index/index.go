@@ -28,6 +28,8 @@ type Index struct {
 	b bleve.Index
 }
 
+var _ chartscan.SearchIndex = (*Index)(nil)
+
 // entry is what the index stores for one content page. Field names are the
 // index's contract with search and reindex.
 type entry struct {
@@ -175,13 +177,27 @@ func (x *Index) Put(ctx context.Context, batch *chartscan.Batch, docs []*chartsc
 	return x.b.Batch(bb)
 }
 
-// PutDocument re-indexes the pages of one document, as after a correction.
-func (x *Index) PutDocument(ctx context.Context, profile string, d *chartscan.Document, pages []*chartscan.Page) error {
+// PutDocument re-indexes the pages of one document, as after a
+// correction, a split or a merge.
+func (x *Index) PutDocument(ctx context.Context, d *chartscan.Document, pages []*chartscan.Page) error {
 	bb := x.b.NewBatch()
 	for _, p := range pages {
-		if err := bb.Index(string(p.ID), newEntry(profile, d, p)); err != nil {
+		if err := bb.Index(string(p.ID), newEntry(d.Profile, d, p)); err != nil {
 			return err
 		}
+	}
+	return x.b.Batch(bb)
+}
+
+// DeleteDocument removes every page indexed for a document.
+func (x *Index) DeleteDocument(ctx context.Context, id chartscan.DocumentID) error {
+	ids, err := x.entries(ctx, "document_id", string(id))
+	if err != nil {
+		return err
+	}
+	bb := x.b.NewBatch()
+	for _, pid := range ids {
+		bb.Delete(pid)
 	}
 	return x.b.Batch(bb)
 }
@@ -201,8 +217,13 @@ func (x *Index) DeleteBatch(ctx context.Context, id chartscan.BatchID) error {
 
 // batchEntries returns the ids of the pages indexed for a batch.
 func (x *Index) batchEntries(ctx context.Context, id chartscan.BatchID) ([]string, error) {
-	q := query.NewTermQuery(string(id))
-	q.SetField("batch_id")
+	return x.entries(ctx, "batch_id", string(id))
+}
+
+// entries returns the ids of the pages whose keyword field has value v.
+func (x *Index) entries(ctx context.Context, field, v string) ([]string, error) {
+	q := query.NewTermQuery(v)
+	q.SetField(field)
 	var ids []string
 	for from := 0; ; from += 1000 {
 		req := bleve.NewSearchRequestOptions(q, 1000, from, false)

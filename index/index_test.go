@@ -90,10 +90,10 @@ func mustIndex(t *testing.T) *Index {
 	return x
 }
 
-func pageIDs(r *Results) []string {
+func pageIDs(r *chartscan.SearchResults) []string {
 	var out []string
 	for _, h := range r.Hits {
-		out = append(out, h.PageID)
+		out = append(out, string(h.PageID))
 	}
 	return out
 }
@@ -126,23 +126,23 @@ func TestSearch(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		q    Query
+		q    chartscan.SearchQuery
 		want []string
 	}{
-		{"word, stemmed", Query{Text: "complication"}, []string{"aaaaaaaaaaaaaaaa-p0001"}},
-		{"all words must match", Query{Text: "chest syncope"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
-		{"phrase", Query{Text: `"total knee arthroplasty"`}, []string{"aaaaaaaaaaaaaaaa-p0001"}},
-		{"phrase words out of order", Query{Text: `"knee total"`}, nil},
-		{"prefix", Query{Text: "hemoglo*"}, []string{"aaaaaaaaaaaaaaaa-p0003"}},
-		{"patient name", Query{Text: "davis"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
-		{"mrn typed as a word", Query{Text: "43002652"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
-		{"section filter", Query{Text: "mueller", Section: chartscan.SectionLaboratory}, []string{"aaaaaaaaaaaaaaaa-p0003"}},
-		{"section in the text", Query{Text: "section:discharge oxycodone"}, []string{"aaaaaaaaaaaaaaaa-p0002"}},
-		{"mrn filter only", Query{MRN: "43002652"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
-		{"exclusion", Query{Text: "mueller -hemoglobin", Section: chartscan.SectionLaboratory}, nil},
-		{"date range", Query{Text: "mueller", From: day("2026-06-21"), To: day("2026-06-22")}, []string{"aaaaaaaaaaaaaaaa-p0001", "aaaaaaaaaaaaaaaa-p0002"}},
-		{"date range, one day", Query{From: day("2026-09-26"), To: day("2026-09-26")}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
-		{"no match", Query{Text: "appendectomy"}, nil},
+		{"word, stemmed", chartscan.SearchQuery{Text: "complication"}, []string{"aaaaaaaaaaaaaaaa-p0001"}},
+		{"all words must match", chartscan.SearchQuery{Text: "chest syncope"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
+		{"phrase", chartscan.SearchQuery{Text: `"total knee arthroplasty"`}, []string{"aaaaaaaaaaaaaaaa-p0001"}},
+		{"phrase words out of order", chartscan.SearchQuery{Text: `"knee total"`}, nil},
+		{"prefix", chartscan.SearchQuery{Text: "hemoglo*"}, []string{"aaaaaaaaaaaaaaaa-p0003"}},
+		{"patient name", chartscan.SearchQuery{Text: "davis"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
+		{"mrn typed as a word", chartscan.SearchQuery{Text: "43002652"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
+		{"section filter", chartscan.SearchQuery{Text: "mueller", Section: chartscan.SectionLaboratory}, []string{"aaaaaaaaaaaaaaaa-p0003"}},
+		{"section in the text", chartscan.SearchQuery{Text: "section:discharge oxycodone"}, []string{"aaaaaaaaaaaaaaaa-p0002"}},
+		{"mrn filter only", chartscan.SearchQuery{MRN: "43002652"}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
+		{"exclusion", chartscan.SearchQuery{Text: "mueller -hemoglobin", Section: chartscan.SectionLaboratory}, nil},
+		{"date range", chartscan.SearchQuery{Text: "mueller", From: day("2026-06-21"), To: day("2026-06-22")}, []string{"aaaaaaaaaaaaaaaa-p0001", "aaaaaaaaaaaaaaaa-p0002"}},
+		{"date range, one day", chartscan.SearchQuery{From: day("2026-09-26"), To: day("2026-09-26")}, []string{"bbbbbbbbbbbbbbbb-p0001"}},
+		{"no match", chartscan.SearchQuery{Text: "appendectomy"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := x.Search(ctx, tc.q)
@@ -160,14 +160,14 @@ func TestSearch(t *testing.T) {
 		})
 	}
 
-	res, err := x.Search(ctx, Query{Text: "mueller"})
+	res, err := x.Search(ctx, chartscan.SearchQuery{Text: "mueller"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f := res.Facets["section"]; f["discharge"] != 2 || f["laboratory"] != 1 || len(f) != 2 {
 		t.Errorf("facets = %v", res.Facets)
 	}
-	res, _ = x.Search(ctx, Query{Text: "oxycodone"})
+	res, _ = x.Search(ctx, chartscan.SearchQuery{Text: "oxycodone"})
 	h := res.Hits[0]
 	if h.DocumentID != "aaaaaaaaaaaaaaaa-d01" || h.PageNumber != 2 || h.Section != "discharge" || h.MRN != "18857617" ||
 		h.ServiceDate != "2026-06-22" || h.PatientName != "MUELLER MARIA" || h.Score <= 0 {
@@ -177,17 +177,17 @@ func TestSearch(t *testing.T) {
 		t.Errorf("fragments = %q", h.Fragments)
 	}
 	// Text from a page is escaped in fragments; only <mark> is markup.
-	res, _ = x.Search(ctx, Query{Text: "hemoglobin"})
+	res, _ = x.Search(ctx, chartscan.SearchQuery{Text: "hemoglobin"})
 	if frag := strings.Join(res.Hits[0].Fragments, " "); strings.Contains(frag, "<L>") || !strings.Contains(frag, "&lt;L&gt;") {
 		t.Errorf("fragment not escaped: %q", frag)
 	}
 
 	// Paging.
-	res, _ = x.Search(ctx, Query{Text: "mueller", Limit: 1, Offset: 1})
+	res, _ = x.Search(ctx, chartscan.SearchQuery{Text: "mueller", Limit: 1, Offset: 1})
 	if len(res.Hits) != 1 || res.Total != 3 {
 		t.Errorf("page 2 of 1: %d hits of %d", len(res.Hits), res.Total)
 	}
-	for _, bad := range []Query{{Limit: 500}, {Offset: -1}, {Section: "kitchen"}, {Text: `"open`}, {From: day("2026-02-01"), To: day("2026-01-01")}} {
+	for _, bad := range []chartscan.SearchQuery{{Limit: 500}, {Offset: -1}, {Section: "kitchen"}, {Text: `"open`}, {From: day("2026-02-01"), To: day("2026-01-01")}} {
 		if _, err := x.Search(ctx, bad); chartscan.ErrorCode(err) != chartscan.EINVALID {
 			t.Errorf("Search(%+v): %v, want invalid", bad, err)
 		}
@@ -214,7 +214,7 @@ func TestPutReplacesBatch(t *testing.T) {
 	if n, _ := x.Count(); n != 2 {
 		t.Fatalf("Count = %d after replacing, want 2", n)
 	}
-	if res, _ := x.Search(ctx, Query{Text: "witness"}); res.Total != 0 {
+	if res, _ := x.Search(ctx, chartscan.SearchQuery{Text: "witness"}); res.Total != 0 {
 		t.Fatalf("stale page still found")
 	}
 	if err := x.DeleteBatch(ctx, "cccccccccccccccc"); err != nil {

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -13,65 +14,33 @@ import (
 	"chartscan"
 )
 
-// Query is a search request.
-type Query struct {
-	Text    string            // search text, see ParseQuery
-	Section chartscan.Section // "" for any
-	MRN     string            // "" for any
-	From    time.Time         // service date from (inclusive); zero for open
-	To      time.Time         // service date to (inclusive); zero for open
-	Limit   int               // 1..100; 0 means 20
-	Offset  int
-}
-
-// Results are one page of search hits, best first.
-type Results struct {
-	Total  uint64                    `json:"total"`
-	TookMS int64                     `json:"took_ms"`
-	Hits   []Hit                     `json:"hits"`
-	Facets map[string]map[string]int `json:"facets"`
-}
-
-// Hit is one matching page.
-type Hit struct {
-	DocumentID  string   `json:"document_id"`
-	PageID      string   `json:"page_id"`
-	PageNumber  int      `json:"page_number"`
-	Section     string   `json:"section"`
-	MRN         string   `json:"mrn"`
-	PatientName string   `json:"patient_name"`
-	ServiceDate string   `json:"service_date"`
-	Score       float64  `json:"score"`
-	Fragments   []string `json:"fragments"`
-}
-
 // MaxLimit is the largest page of hits one search returns.
-const MaxLimit = 100
+const MaxLimit = chartscan.MaxSearchLimit
 
 // Search runs q. Fragments are short passages of the page text with the
 // matched words in <mark>; all other text in them is HTML-escaped. Facets
 // count the matching pages per section. Malformed queries are EINVALID.
-func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
+func (x *Index) Search(ctx context.Context, q chartscan.SearchQuery) (*chartscan.SearchResults, error) {
 	start := time.Now()
 	parsed, err := ParseQuery(q.Text)
 	if err != nil {
 		return nil, err
 	}
 	if q.Limit == 0 {
-		q.Limit = 20
+		q.Limit = chartscan.DefaultSearchLimit
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
 		return nil, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to %d", MaxLimit)
 	}
-	if q.Offset < 0 || q.Offset > 10000 {
-		return nil, chartscan.Errorf(chartscan.EINVALID, "offset must be 0 to 10000")
+	if q.Offset < 0 || q.Offset > chartscan.MaxSearchOffset {
+		return nil, chartscan.Errorf(chartscan.EINVALID, "offset must be 0 to %d", chartscan.MaxSearchOffset)
 	}
 	if q.Section != "" && !q.Section.Valid() {
 		return nil, chartscan.Errorf(chartscan.EINVALID, "unknown section %q", q.Section)
 	}
 	if parsed.Section != "" {
 		if q.Section != "" && string(q.Section) != parsed.Section {
-			return &Results{Hits: []Hit{}, Facets: map[string]map[string]int{"section": {}}}, nil
+			return emptyResults(), nil
 		}
 		if !chartscan.Section(parsed.Section).Valid() {
 			return nil, chartscan.Errorf(chartscan.EINVALID, "unknown section %q", parsed.Section)
@@ -80,7 +49,7 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	if parsed.MRN != "" {
 		if q.MRN != "" && q.MRN != parsed.MRN {
-			return &Results{Hits: []Hit{}, Facets: map[string]map[string]int{"section": {}}}, nil
+			return emptyResults(), nil
 		}
 		q.MRN = parsed.MRN
 	}
@@ -93,29 +62,34 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	req.Fields = []string{"document_id", "page_id", "page_number", "section", "mrn", "patient_name", "service_date"}
 	req.Highlight = bleve.NewHighlightWithStyle(bhtml.Name)
 	req.Highlight.AddField("text")
+	req.IncludeLocations = true // where the matched words are, for their boxes
 	req.AddFacet("section", bleve.NewFacetRequest("section", len(chartscan.Sections)))
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	out := &Results{
-		Total:  res.Total,
-		Hits:   make([]Hit, 0, len(res.Hits)),
-		Facets: map[string]map[string]int{"section": {}},
-	}
+	out := emptyResults()
+	out.Total = res.Total
 	for _, h := range res.Hits {
-		hit := Hit{
-			PageID:      str(h.Fields["page_id"]),
-			DocumentID:  str(h.Fields["document_id"]),
-			Section:     str(h.Fields["section"]),
+		hit := chartscan.SearchHit{
+			PageID:      chartscan.PageID(str(h.Fields["page_id"])),
+			DocumentID:  chartscan.DocumentID(str(h.Fields["document_id"])),
+			Section:     chartscan.Section(str(h.Fields["section"])),
 			MRN:         str(h.Fields["mrn"]),
 			PatientName: str(h.Fields["patient_name"]),
 			Score:       h.Score,
 			Fragments:   []string{},
+			Boxes:       []chartscan.Box{},
 		}
 		if hit.PageID == "" {
-			hit.PageID = h.ID
+			hit.PageID = chartscan.PageID(h.ID)
 		}
+		for _, locs := range h.Locations["text"] {
+			for _, l := range locs {
+				hit.Matches = append(hit.Matches, [2]int{int(l.Start), int(l.End)})
+			}
+		}
+		sort.Slice(hit.Matches, func(i, k int) bool { return hit.Matches[i][0] < hit.Matches[k][0] })
 		if n, ok := h.Fields["page_number"].(float64); ok {
 			hit.PageNumber = int(n)
 		}
@@ -136,6 +110,10 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	return out, nil
 }
 
+func emptyResults() *chartscan.SearchResults {
+	return &chartscan.SearchResults{Hits: []chartscan.SearchHit{}, Facets: map[string]map[string]int{"section": {}}}
+}
+
 func str(v interface{}) string {
 	s, _ := v.(string)
 	return s
@@ -144,7 +122,7 @@ func str(v interface{}) string {
 // buildQuery turns a parsed search into a Bleve query: a conjunction of
 // every word, phrase and prefix (each matching the text, the patient's
 // name or the MRN), the filters, and exclusions.
-func buildQuery(p *Parsed, q Query) query.Query {
+func buildQuery(p *Parsed, q chartscan.SearchQuery) query.Query {
 	var must []query.Query
 	for _, w := range p.Words {
 		must = append(must, anyField(w))
@@ -216,7 +194,7 @@ func anyField(w string) query.Query {
 }
 
 // Review returns the documents that wait for a person (needs_review),
-// most recently scanned first, and how many there are in all.
+// oldest scan first, and how many there are in all.
 func (x *Index) Review(ctx context.Context, limit, offset int) ([]chartscan.DocumentID, int, error) {
 	if limit <= 0 || limit > MaxLimit || offset < 0 {
 		return nil, 0, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to %d and offset at least 0", MaxLimit)
@@ -225,7 +203,7 @@ func (x *Index) Review(ctx context.Context, limit, offset int) ([]chartscan.Docu
 	q.SetField("needs_review")
 	req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
 	req.Fields = []string{"document_id"}
-	req.SortBy([]string{"-scanned_at", "document_id", "page_number"})
+	req.SortBy([]string{"scanned_at", "document_id", "page_number"})
 	res, err := x.b.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("index: review: %w", err)

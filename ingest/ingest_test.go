@@ -139,7 +139,7 @@ func TestProcessTwiceIsOneBatch(t *testing.T) {
 	if n, _ := e.index.Count(); n != pages {
 		t.Errorf("index %d -> %d pages after a duplicate", pages, n)
 	}
-	res, err := e.index.Search(ctx, index.Query{Text: `"multi page document"`})
+	res, err := e.index.Search(ctx, chartscan.SearchQuery{Text: `"multi page document"`})
 	if err != nil || res.Total != 3 {
 		t.Fatalf("search: %v, %d hits, want 3", err, res.Total)
 	}

@@ -240,3 +240,14 @@ func uniquePath(p string) string {
 		}
 	}
 }
+
+// Receive is Upload for chartscan.Intake: it returns the batch id.
+func (q *Queue) Receive(r io.Reader, name string, prof *chartscan.Profile) (chartscan.BatchID, error) {
+	j, err := q.Upload(r, name, prof)
+	if err != nil {
+		return "", err
+	}
+	return j.BatchID, nil
+}
+
+var _ chartscan.Intake = (*Queue)(nil)

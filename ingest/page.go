@@ -23,6 +23,8 @@ type scannedPage struct {
 	// cover is the parsed cover sheet of a cover page; nil for any other
 	// page, and for a damaged sheet (which still ends a document).
 	cover *chartscan.CoverSheet
+	// ocr is how long the engine took on the page; 0 when not read.
+	ocr time.Duration
 }
 
 // pageWork is a page on its way through the steps of Pipeline.page.
@@ -107,7 +109,7 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 	log.Debug("page done", "page", n, "kind", string(pg.Kind), "rotation", pg.Rotation, "orientation_checked", w.orientationChecked,
 		"ms_total", time.Since(t0).Milliseconds(), "ms_kind", w.tKind.Milliseconds(), "ms_ocr", w.tOCR.Milliseconds(),
 		"ms_encode", w.tEncode.Milliseconds(), "ms_store", w.tStore.Milliseconds())
-	return scannedPage{page: pg, cover: w.cover}, nil
+	return scannedPage{page: pg, cover: w.cover, ocr: w.tOCR}, nil
 }
 
 // kind decides what a page is for: blank (too little ink), a cover or

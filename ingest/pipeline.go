@@ -61,8 +61,10 @@ type Pipeline struct {
 	busy   map[chartscan.BatchID]chan struct{} // batches being processed
 	// Logger receives progress by batch id and page number, never content.
 	Logger *slog.Logger
-	// OnPage, if set, is called after each page is processed.
-	OnPage func(chartscan.BatchID)
+	// OnPage, if set, is called after each page is processed, with its
+	// record and how long the OCR engine took on it (0 when it was not
+	// read). It must be safe for concurrent use.
+	OnPage func(chartscan.BatchID, *chartscan.Page, time.Duration)
 	// OnPages, if set, is called with a file's page count once it is known.
 	OnPages func(chartscan.BatchID, int)
 }
@@ -370,7 +372,7 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 			}
 			out[i-1] = sp
 			if p.OnPage != nil {
-				p.OnPage(id)
+				p.OnPage(id, sp.page, sp.ocr)
 			}
 		}(i)
 	}

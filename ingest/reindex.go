@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
 
 	"chartscan"
 )
@@ -28,11 +26,8 @@ type ReindexStats struct {
 func Reindex(ctx context.Context, s chartscan.ObjectStore, idx BulkIndexer, progress func(ReindexStats)) (ReindexStats, error) {
 	var st ReindexStats
 	err := s.List(ctx, chartscan.BatchesPrefix, func(o chartscan.ObjectInfo) error {
-		if !strings.HasSuffix(o.Key, ".json") {
-			return nil
-		}
-		id := chartscan.BatchID(strings.TrimSuffix(strings.TrimPrefix(o.Key, chartscan.BatchesPrefix), ".json"))
-		if !id.Valid() {
+		id, ok := chartscan.ParseBatchKey(o.Key)
+		if !ok {
 			return nil
 		}
 		var b chartscan.Batch
@@ -63,61 +58,29 @@ func Reindex(ctx context.Context, s chartscan.ObjectStore, idx BulkIndexer, prog
 	return st, idx.Flush()
 }
 
-// loadBatch reads the manifests of a batch's documents and the records of
-// their pages, eight objects at a time.
+// loadBatch reads the manifests of a batch's documents and the text of
+// their pages.
 func loadBatch(ctx context.Context, s chartscan.ObjectStore, b *chartscan.Batch) ([]*chartscan.Document, map[chartscan.PageID]*chartscan.Page, error) {
-	docs := make([]*chartscan.Document, len(b.Documents))
-	for i, id := range b.Documents {
-		var d chartscan.Document
-		if err := chartscan.GetJSON(ctx, s, chartscan.DocumentKey(id), &d); err != nil {
-			return nil, nil, err
-		}
-		docs[i] = &d
-	}
+	docs := make([]*chartscan.Document, 0, len(b.Documents))
 	var ids []chartscan.PageID
-	for _, d := range docs {
-		ids = append(ids, d.Pages...)
-	}
-	pages := make(map[chartscan.PageID]*chartscan.Page, len(ids))
-	var (
-		mu       sync.Mutex
-		wg       sync.WaitGroup
-		firstErr error
-		sem      = make(chan struct{}, 8)
-	)
-	for _, pid := range ids {
-		bid, n, err := chartscan.ParsePageID(string(pid))
+	for _, id := range b.Documents {
+		d, err := chartscan.LoadDocument(ctx, s, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			// Only what the index needs: the words with their boxes are
-			// the bulk of a record and are not indexed.
-			var p struct {
-				ID      chartscan.PageID  `json:"id"`
-				BatchID chartscan.BatchID `json:"batch_id"`
-				Number  int               `json:"number"`
-				Text    string            `json:"text"`
-			}
-			err := chartscan.GetJSON(ctx, s, chartscan.PageRecordKey(bid, n), &p)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			pages[pid] = &chartscan.Page{ID: p.ID, BatchID: p.BatchID, Number: p.Number, Text: p.Text}
-		}()
+		if d.MergedInto != "" {
+			continue // its pages are indexed under the document it went into
+		}
+		docs = append(docs, d)
+		ids = append(ids, d.Pages...)
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, nil, firstErr
+	list, err := chartscan.LoadPageTexts(ctx, s, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	pages := make(map[chartscan.PageID]*chartscan.Page, len(list))
+	for _, p := range list {
+		pages[p.ID] = p
 	}
 	return docs, pages, nil
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -43,7 +44,9 @@ type candidate struct {
 	changed time.Time // when size or mod last changed
 }
 
-// Run watches until ctx ends.
+// Run watches until ctx ends, and then returns nil. It fails when an
+// inbox cannot be listed at two listings in a row (a network share that
+// went away, a folder deleted): files would otherwise wait there unseen.
 func (w *Watcher) Run(ctx context.Context) error {
 	log := w.Logger
 	if log == nil {
@@ -100,21 +103,30 @@ func (w *Watcher) Run(ctx context.Context) error {
 			c.size, c.mod, c.changed = st.Size(), st.ModTime(), now
 		}
 	}
-	scan := func() {
+	unlisted := map[string]int{} // inbox -> listings in a row that failed
+	scan := func() error {
 		for dir, prof := range inboxes {
 			ents, err := os.ReadDir(dir)
 			if err != nil {
-				log.Warn("cannot list inbox", "profile", prof.Name, "err", err.Error())
+				unlisted[dir]++
+				if unlisted[dir] >= 2 {
+					return fmt.Errorf("inbox of profile %s cannot be listed: %w", prof.Name, err)
+				}
+				log.Warn("cannot list inbox; it is tried again at the next rescan", "profile", prof.Name, "err", err.Error())
 				continue
 			}
+			delete(unlisted, dir)
 			for _, e := range ents {
 				if e.Type().IsRegular() {
 					see(filepath.Join(dir, e.Name()), prof)
 				}
 			}
 		}
+		return nil
 	}
-	scan()
+	if err := scan(); err != nil {
+		return err
+	}
 	pollT := time.NewTicker(poll)
 	defer pollT.Stop()
 	rescanT := time.NewTicker(rescan)
@@ -134,10 +146,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 			if ok {
 				// An overflow loses events; the next rescan finds the files.
 				log.Warn("inbox events lost; rescanning", "err", err.Error())
-				scan()
+				if err := scan(); err != nil {
+					return err
+				}
 			}
 		case <-rescanT.C:
-			scan()
+			if err := scan(); err != nil {
+				return err
+			}
 		case <-pollT.C:
 			now := time.Now()
 			for path, c := range cands {

@@ -37,10 +37,13 @@ type S3Config struct {
 	Region string // "" for the server's default
 	SSE    bool   // ask for server-side encryption (SSE-S3)
 	// RetryFor is how long an operation keeps retrying while the service
-	// is unreachable or failing before it gives up with EUNAVAILABLE;
-	// 0 means 2 minutes.
+	// is unreachable or failing before it gives up with EUNAVAILABLE; 0
+	// does not retry.
 	RetryFor time.Duration
 	Logger   *slog.Logger
+	// OnRetry, if set, is called each time an operation is retried (for
+	// the metrics). It must be safe for concurrent use.
+	OnRetry func()
 }
 
 // S3 is an object store in an S3-compatible service (MinIO, AWS S3, Ceph
@@ -48,11 +51,12 @@ type S3Config struct {
 // whole. Transient failures (connection refused, timeouts, 5xx) are retried
 // with backoff for up to RetryFor. It is safe for concurrent use.
 type S3 struct {
-	c      *minio.Client
-	bucket string
-	sse    encrypt.ServerSide
-	retry  time.Duration
-	log    *slog.Logger
+	c       *minio.Client
+	bucket  string
+	sse     encrypt.ServerSide
+	retry   time.Duration
+	log     *slog.Logger
+	onRetry func()
 }
 
 var _ chartscan.ObjectStore = (*S3)(nil)
@@ -89,10 +93,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: s3 endpoint %q: %w", cfg.Endpoint, err)
 	}
-	s := &S3{c: c, bucket: cfg.Bucket, retry: cfg.RetryFor, log: cfg.Logger}
-	if s.retry <= 0 {
-		s.retry = 2 * time.Minute
-	}
+	s := &S3{c: c, bucket: cfg.Bucket, retry: cfg.RetryFor, log: cfg.Logger, onRetry: cfg.OnRetry}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -165,6 +166,9 @@ func (s *S3) do(ctx context.Context, what string, op func(context.Context) error
 		}
 		if attempt == 1 || attempt%10 == 0 {
 			s.log.Warn("object store unavailable; retrying", "op", what, "attempt", attempt, "err", err.Error())
+		}
+		if s.onRetry != nil {
+			s.onRetry()
 		}
 		select {
 		case <-ctx.Done():

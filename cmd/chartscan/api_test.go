@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"chartscan"
+	"chartscan/api/apitest"
 	"chartscan/config"
 	"chartscan/internal/testutil"
 	"chartscan/pdf"
@@ -32,6 +33,21 @@ type client struct {
 
 func (c client) do(method, path string, body io.Reader, header map[string]string) (*http.Response, []byte) {
 	c.t.Helper()
+	var reqBody []byte
+	if body != nil {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		reqBody = b
+		// A reader that is not a plain one stands for a body of unknown
+		// length (chunked): keep it so.
+		if _, plain := body.(interface{ Len() int }); plain {
+			body = bytes.NewReader(b)
+		} else {
+			body = struct{ io.Reader }{bytes.NewReader(b)}
+		}
+	}
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		c.t.Fatal(err)
@@ -51,13 +67,15 @@ func (c client) do(method, path string, body io.Reader, header map[string]string
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	// Every exchange is held against the OpenAPI document.
+	apitest.New(c.t).Check(c.t, req, reqBody, resp, b)
 	return resp, b
 }
 
 // json does a request that must answer want, and decodes the answer.
 func (c client) json(method, path string, body io.Reader, want int, v any) {
 	c.t.Helper()
-	resp, b := c.do(method, path, body, map[string]string{"Content-Type": "application/json"})
+	resp, b := c.do(method, path, body, c.contentType(path))
 	if resp.StatusCode != want {
 		c.t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, want)
 	}
@@ -66,6 +84,14 @@ func (c client) json(method, path string, body io.Reader, want int, v any) {
 			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
+}
+
+// contentType is the type json sends: uploads are scans, all else JSON.
+func (c client) contentType(path string) map[string]string {
+	if strings.HasPrefix(path, "/api/v1/scans") {
+		return map[string]string{"Content-Type": "application/octet-stream"}
+	}
+	return map[string]string{"Content-Type": "application/json"}
 }
 
 // newToken creates a token with the real command, as an admin would.
@@ -326,6 +352,40 @@ func TestTechnicianAPI(t *testing.T) {
 	if out, code := runCmd(t, "--config", m.ConfigFile, "audit", "verify"); code != 0 || !strings.Contains(out, "intact") {
 		t.Errorf("audit verify exit %d: %s", code, out)
 	}
+
+	// What an on-call engineer's Prometheus sees of all that: counts by
+	// profile, status, kind and route template, and nothing of a patient.
+	text := metricsText(t, m)
+	for _, want := range []string{
+		`chartscan_files_total{profile="default",status="done"} 2`,
+		`chartscan_pages_total{kind="content"}`,
+		`chartscan_ocr_page_seconds_count`,
+		`chartscan_queue_files 0`,
+		`chartscan_review_documents`,
+		`chartscan_store_retries_total 0`,
+		`chartscan_http_requests_total{code="200",route="/api/v1/search"}`,
+		`chartscan_http_requests_total{code="202",route="/api/v1/scans"}`,
+		`chartscan_http_requests_total{code="200",route="/api/v1/documents/:id"}`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, secret := range []string{hit.DocumentID, hit.PageID, up.BatchID, word} {
+		if strings.Contains(text, secret) {
+			t.Errorf("/metrics holds %q", secret)
+		}
+	}
+}
+
+// metricsText returns what the service's /metrics serves.
+func metricsText(t *testing.T, m *Main) string {
+	t.Helper()
+	resp, b := client{t, "http://" + m.Addr(), ""}.do("GET", "/metrics", nil, nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("/metrics = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return string(b)
 }
 
 // Every route refuses a missing or unknown token (401) and a role that is
@@ -458,5 +518,41 @@ func TestIDsAreChecked(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(m.Config.WorkDir()); len(ents) != 0 {
 		t.Errorf("refused uploads left %d jobs", len(ents))
+	}
+}
+
+// The OpenAPI document describes exactly the routes the server serves,
+// both ways, and is served verbatim.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	m := MustOpenMain(t, map[string]string{"default": testProfile}, nil)
+	doc := apitest.New(t).Doc
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range m.HTTP.Routes() {
+		served[r.Method+" "+r.Path] = true
+		if !documented[r.Method+" "+r.Path] {
+			t.Errorf("%s %s is served but not in api/openapi.yaml", r.Method, r.Path)
+		}
+	}
+	for op := range documented {
+		if !served[op] {
+			t.Errorf("%s is in api/openapi.yaml but not served", op)
+		}
+	}
+	if len(served) < 15 {
+		t.Errorf("only %d routes served: %v", len(served), served)
+	}
+	resp, b := client{t, "http://" + m.Addr(), ""}.do("GET", "/api/v1/openapi.yaml", nil, nil)
+	want, err := os.ReadFile(filepath.Join(testutil.Root(t), "api", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || !bytes.Equal(b, want) {
+		t.Errorf("GET /api/v1/openapi.yaml = %d, %d bytes; want api/openapi.yaml verbatim (%d bytes)", resp.StatusCode, len(b), len(want))
 	}
 }

@@ -80,7 +80,7 @@ func (e *cmdEnv) train(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, e.stderr)
-	store, err := OpenStore(cfg, log.With("component", "storage"))
+	store, err := OpenStore(cfg, log.With("component", "storage"), nil)
 	if err != nil {
 		return err
 	}

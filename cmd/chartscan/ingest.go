@@ -88,7 +88,7 @@ func (e *cmdEnv) ingest(ctx context.Context, args []string) error {
 			bar.ChangeMax(total)
 			mu.Unlock()
 		}
-		m.Pipeline.OnPage = func(chartscan.BatchID) { _ = bar.Add(1) }
+		m.Pipeline.OnPage = func(chartscan.BatchID, *chartscan.Page, time.Duration) { _ = bar.Add(1) }
 	}
 
 	start := time.Now()

@@ -21,7 +21,6 @@ import (
 
 	"chartscan"
 	"chartscan/config"
-	"chartscan/index"
 	"chartscan/internal/testutil"
 )
 
@@ -223,9 +222,9 @@ func TestDropScanIntoInbox(t *testing.T) {
 			word = distinctiveWord(p.Text)
 		}
 	}
-	var hits *index.Results
+	var hits *chartscan.SearchResults
 	waitFor(t, "the scan to be searchable", 3*time.Minute, func() bool {
-		res, err := m.Index.Search(context.Background(), index.Query{Text: word})
+		res, err := m.Index.Search(context.Background(), chartscan.SearchQuery{Text: word})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +273,7 @@ func TestDropScanIntoInbox(t *testing.T) {
 		}
 	}
 	hit := hits.Hits[0]
-	if hit.DocumentID == "" || !strings.HasPrefix(hit.PageID, string(id)) || len(hit.Fragments) == 0 {
+	if hit.DocumentID == "" || !strings.HasPrefix(string(hit.PageID), string(id)) || len(hit.Fragments) == 0 {
 		t.Errorf("search hit = %+v", hit)
 	}
 

@@ -29,7 +29,7 @@ func (e *cmdEnv) reindex(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	store, err := OpenStore(cfg, newLogger(cfg, e.stderr).With("component", "storage"))
+	store, err := OpenStore(cfg, newLogger(cfg, e.stderr).With("component", "storage"), nil)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"chartscan"
 	"chartscan/config"
-	"chartscan/index"
 	"chartscan/internal/testutil"
 	"chartscan/storage"
 )
@@ -144,14 +143,17 @@ func countPrefix(keys []string, prefix, suffix string) int {
 	return n
 }
 
-// MinIO is killed in the middle of an ingest and started again: the scan
-// completes by itself with nothing lost, and the source is not archived
-// while its objects cannot be stored.
+// MinIO is killed in the middle of an ingest, for longer than the store
+// retries an operation: the queue then keeps the file in the work folder
+// and tries it again later, and once MinIO is back the scan completes by
+// itself with nothing lost. The source is not archived while its objects
+// cannot be stored.
 func TestS3OutageDuringIngest(t *testing.T) {
 	minio := testutil.StartMinIO(t)
 	m := MustOpenMain(t, map[string]string{"default": testProfile}, func(c *config.Config) {
 		c.Storage.Kind = "s3"
-		c.Storage.S3 = config.S3{Endpoint: minio.Endpoint, Bucket: "outage", AccessKey: minio.AccessKey, SecretKey: minio.SecretKey}
+		c.Storage.S3 = config.S3{Endpoint: minio.Endpoint, Bucket: "outage", AccessKey: minio.AccessKey, SecretKey: minio.SecretKey,
+			RetryFor: 2 * time.Second}
 	})
 	inbox := m.Config.InboxDir(m.Profiles["default"])
 	src := filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-003.pdf")
@@ -167,12 +169,19 @@ func TestS3OutageDuringIngest(t *testing.T) {
 		return err == nil
 	})
 	minio.Stop()
-	time.Sleep(4 * time.Second)
+	// The store gives up after its retry window; the queue then waits and
+	// tries the file again, and says so.
+	waitFor(t, "the queue to wait for the store", 2*time.Minute, func() bool {
+		return strings.Contains(logsOf(m), "ingest waiting for resources")
+	})
 	if _, err := os.Stat(filepath.Join(inbox, "archive", "stack.pdf")); err == nil {
 		t.Fatal("source archived while the store was down")
 	}
 	if ents, _ := os.ReadDir(m.Config.WorkDir()); len(ents) != 1 {
 		t.Fatalf("work folder holds %d jobs during the outage, want 1", len(ents))
+	}
+	if !strings.Contains(metricsText(t, m), "chartscan_store_retries_total") {
+		t.Error("store retries are not in /metrics")
 	}
 	minio.Start()
 
@@ -199,7 +208,7 @@ func TestS3OutageDuringIngest(t *testing.T) {
 		}
 	}
 	truth := readTruth(t, "public-11-003")
-	res, err := m.Index.Search(context.Background(), index.Query{Text: distinctiveWord(truth[8].Text)})
+	res, err := m.Index.Search(context.Background(), chartscan.SearchQuery{Text: distinctiveWord(truth[8].Text)})
 	if err != nil || res.Total == 0 {
 		t.Fatalf("page 9 not searchable after the outage: %v", err)
 	}

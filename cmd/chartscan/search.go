@@ -24,7 +24,7 @@ func (e *cmdEnv) search(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := index.Query{Text: strings.Join(words, " "), MRN: *mrn, Limit: *limit}
+	q := chartscan.SearchQuery{Text: strings.Join(words, " "), MRN: *mrn, Limit: *limit}
 	if *section != "" {
 		if q.Section, err = chartscan.ParseSection(*section); err != nil {
 			return err

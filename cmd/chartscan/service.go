@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	oklogrun "github.com/oklog/run"
+
 	"chartscan"
 	"chartscan/api"
 	"chartscan/audit"
@@ -19,6 +21,7 @@ import (
 	"chartscan/config"
 	"chartscan/index"
 	"chartscan/ingest"
+	"chartscan/metrics"
 	"chartscan/ocr"
 	"chartscan/raster"
 	"chartscan/records"
@@ -26,10 +29,10 @@ import (
 )
 
 // Main is the chartscan program wired together: configuration, object
-// store, index, OCR engines, pipeline, queue, watcher and HTTP API. Open
-// builds the parts, Run serves until its context ends, Close releases
-// everything. Tests start the real program through it on port :0 with a
-// temporary data folder.
+// store, index, OCR engines, pipeline, queue, watcher, records service and
+// HTTP API. Open builds the parts, Run serves until its context ends or a
+// part fails, Close releases everything. Tests start the real program
+// through it on port :0 with a temporary data folder.
 type Main struct {
 	Config *config.Config
 	// ConfigFile is the file Config was read from, "" for the defaults.
@@ -47,6 +50,7 @@ type Main struct {
 	Classifier *classify.Classifier
 	Tokens     *auth.Store
 	Audit      *audit.Log
+	Metrics    *metrics.Metrics
 	HTTP       *api.Server
 
 	// OCRCommand overrides the OCR worker program (tests).
@@ -54,6 +58,7 @@ type Main struct {
 
 	ready chan struct{}
 	once  sync.Once
+	state serviceState
 }
 
 // NewMain returns a Main for cfg that logs to log.
@@ -72,8 +77,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// OpenStore opens the object store the config selects.
-func OpenStore(cfg *config.Config, log *slog.Logger) (chartscan.ObjectStore, error) {
+// OpenStore opens the object store the config selects. onRetry, if not
+// nil, is called for every retried S3 operation.
+func OpenStore(cfg *config.Config, log *slog.Logger, onRetry func()) (chartscan.ObjectStore, error) {
 	switch cfg.Storage.Kind {
 	case "s3":
 		return storage.NewS3(context.Background(), storage.S3Config{
@@ -85,7 +91,9 @@ func OpenStore(cfg *config.Config, log *slog.Logger) (chartscan.ObjectStore, err
 			Region:    cfg.Storage.S3.Region,
 			SSE:       cfg.Storage.S3.SSE,
 			CAFile:    cfg.Storage.S3.CAFile,
+			RetryFor:  cfg.Storage.S3.RetryFor,
 			Logger:    log,
+			OnRetry:   onRetry,
 		})
 	default:
 		return storage.NewFS(cfg.ObjectsDir())
@@ -103,7 +111,11 @@ func (m *Main) OpenStorage() error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	if m.Store, err = OpenStore(cfg, m.Logger.With("component", "storage")); err != nil {
+	m.Metrics = metrics.New(metrics.Gauges{
+		QueueFiles:      func() int { return m.Queue.Len() },
+		ReviewDocuments: func() (int, error) { return m.Records.ReviewCount(context.Background()) },
+	})
+	if m.Store, err = OpenStore(cfg, m.Logger.With("component", "storage"), m.Metrics.StoreRetry); err != nil {
 		return err
 	}
 	if m.Index, err = index.Open(cfg.IndexDir()); err != nil {
@@ -151,6 +163,12 @@ func (m *Main) Open() error {
 		Languages:     cfg.OCR.Languages,
 		PagesInFlight: cfg.Workers() + 1,
 		Logger:        m.Logger.With("component", "pipeline"),
+		OnPage: func(_ chartscan.BatchID, pg *chartscan.Page, ocr time.Duration) {
+			m.Metrics.Page(string(pg.Kind))
+			if ocr > 0 {
+				m.Metrics.OCRPage(ocr)
+			}
+		},
 	}
 	m.Queue = &ingest.Queue{
 		Dir:        cfg.WorkDir(),
@@ -163,6 +181,9 @@ func (m *Main) Open() error {
 		Drain:      cfg.Ingest.Drain,
 		MaxUpload:  int64(cfg.API.MaxUpload),
 		Logger:     m.Logger.With("component", "queue"),
+		OnOutcome: func(p *chartscan.Profile, res *ingest.Result) {
+			m.Metrics.FileDone(p.Name, res.Status)
+		},
 	}
 	for _, p := range m.Profiles {
 		if err := os.MkdirAll(cfg.InboxDir(p), 0o750); err != nil {
@@ -176,30 +197,39 @@ func (m *Main) Open() error {
 		Rescan:   cfg.Ingest.Rescan,
 		Logger:   m.Logger.With("component", "watcher"),
 	}
-	m.Records = &records.Service{Store: m.Store, Index: m.Index, Learner: m.Classifier}
 	m.Tokens = auth.NewStore(cfg.TokensFile())
 	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
 		return err
 	}
+	m.Records = &records.Service{
+		Store:    m.Store,
+		Index:    m.Index,
+		Intake:   m.Queue,
+		Learner:  m.Classifier,
+		Audit:    m.Audit,
+		Profiles: m.Profiles,
+		Logger:   m.Logger.With("component", "records"),
+	}
 	m.HTTP = api.New(api.Deps{
-		Store:     m.Store,
 		Records:   m.Records,
-		Index:     m.Index,
-		Queue:     m.Queue,
-		Profiles:  m.Profiles,
 		Tokens:    m.Tokens,
 		Audit:     m.Audit,
 		Health:    m.health,
+		Ready:     m.state.ready,
+		Metrics:   m.Metrics,
 		MaxUpload: int64(cfg.API.MaxUpload),
 		Logger:    m.Logger.With("component", "http"),
 	})
 	return nil
 }
 
-// health reports whether the service can serve: the object store answers
-// and the index is open.
+// health reports whether the service can serve: no part has failed, the
+// object store answers and the index is open.
 func (m *Main) health(ctx context.Context) error {
-	if _, err := m.Store.Stat(ctx, "health/probe"); err != nil && !chartscan.IsNotFound(err) {
+	if err := m.state.failure(); err != nil {
+		return err
+	}
+	if _, err := m.Store.Stat(ctx, chartscan.HealthProbeKey); err != nil && !chartscan.IsNotFound(err) {
 		return fmt.Errorf("object store: %w", err)
 	}
 	if _, err := m.Index.Count(); err != nil {
@@ -211,81 +241,107 @@ func (m *Main) health(ctx context.Context) error {
 // Addr returns the HTTP address the service listens on, once Ready.
 func (m *Main) Addr() string { return m.HTTP.Addr() }
 
-// Ready is closed once the service listens.
+// Ready is closed once every part of the service runs.
 func (m *Main) Ready() <-chan struct{} { return m.ready }
 
-// Run serves until ctx ends, then stops in order: the watcher stops taking
-// files; the queue finishes (or hands back) the files in progress; the
-// HTTP server finishes its requests; the audit log is copied to the store.
-// Close then releases the audit log, the index and the OCR engines.
+// Run serves until ctx ends or a part of the service fails, then stops
+// the parts one after the other, in this order, each stopped only once
+// the one before has:
+//
+//  1. the watcher stops taking files from the inboxes;
+//  2. the queue lets the files in progress finish for up to ingest.drain,
+//     then hands the rest back to the work folder for the next start;
+//  3. the OCR engines are stopped;
+//  4. the classifier stops loading lessons;
+//  5. the audit log is copied to the object store a last time;
+//  6. the HTTP server, which answered 503 on /readyz meanwhile, finishes
+//     its requests and stops.
+//
+// Close then releases the audit log, the index and the OCR engines. Run
+// returns nil after a stop asked for by ctx, and the failure, named by its
+// part, when a part failed.
 func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTP.Listen(m.Config.Listen, m.Config.TLS.Cert, m.Config.TLS.Key); err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
 	}
 	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
 
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- m.HTTP.Serve() }()
-
-	wctx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	var wg sync.WaitGroup
-	var watchErr, queueErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		watchErr = m.Watcher.Run(wctx)
-	}()
-	actx, stopAudit := context.WithCancel(context.Background())
-	auditDone := make(chan struct{})
-	go func() {
-		defer close(auditDone)
-		m.Audit.Run(actx, 30*time.Second)
-	}()
-	go m.Classifier.Run(actx, time.Minute) // lessons other nodes stored
-	qctx, stopQueue := context.WithCancel(context.Background())
-	defer stopQueue()
-	queueDone := make(chan struct{})
-	go func() {
-		defer close(queueDone)
-		queueErr = m.Queue.Run(qctx)
-	}()
+	var g oklogrun.Group
+	stop := make(chan struct{})
+	g.Add(func() error { // the signal to stop
+		select {
+		case <-ctx.Done():
+		case <-stop:
+		}
+		return nil
+	}, func(error) {
+		m.state.set(stateDraining)
+		m.Logger.Info("stopping: watcher, queue, OCR engines, lessons, audit copy, then HTTP")
+	})
+	m.actor(&g, "watcher", m.Watcher.Run)
+	m.actor(&g, "queue", m.Queue.Run)
+	m.actor(&g, "ocr", func(ctx context.Context) error {
+		<-ctx.Done()
+		return m.OCR.Close()
+	})
+	m.actor(&g, "classifier", func(ctx context.Context) error {
+		m.Classifier.Run(ctx, time.Minute) // lessons other nodes stored
+		return nil
+	})
+	m.actor(&g, "audit copier", func(ctx context.Context) error {
+		m.Audit.Run(ctx, 30*time.Second) // copies once more when stopped
+		return nil
+	})
+	httpDone := make(chan struct{})
+	g.Add(func() error {
+		defer close(httpDone)
+		if err := m.HTTP.Serve(); err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.HTTP.Shutdown(sctx); err != nil {
+			m.Logger.Warn("http shutdown", "err", err.Error())
+		}
+		<-httpDone
+	})
+	m.state.set(stateReady)
 	m.once.Do(func() { close(m.ready) })
-
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-httpErr:
-		err = fmt.Errorf("http: %w", err)
+	err := g.Run()
+	close(stop)
+	if err != nil {
+		m.Logger.Error("chartscan stopped because a part failed", "err", err.Error())
 	}
-	m.Logger.Info("stopping: watcher, then queue, then HTTP")
-	stopWatch()
-	wg.Wait()
-	stopQueue()
-	<-queueDone
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if serr := m.HTTP.Shutdown(sctx); serr != nil && err == nil {
-		err = serr
-	}
-	stopAudit() // copies the audit log to the store once more
-	<-auditDone
-	return errors.Join(err, watchErr, queueErr)
+	return err
 }
 
-// Close releases the index, the OCR engines and the store.
-func (m *Main) Close() error {
-	var errs []error
-	if m.Audit != nil {
-		errs = append(errs, m.Audit.Close())
-	}
-	if m.Index != nil {
-		errs = append(errs, m.Index.Close())
-	}
-	if m.OCR != nil {
-		errs = append(errs, m.OCR.Close())
-	}
-	return errors.Join(errs...)
+// actor adds a part of the service to g: run gets a context that the
+// part's stop cancels, and the stop returns only once run has returned, so
+// the group's teardown, which stops the parts one after the other in the
+// order they were added, stops each only after the one before. A part
+// that returns an error before it was asked to stop has failed: the
+// service stops, and /readyz and /healthz give the reason meanwhile.
+func (m *Main) actor(g *oklogrun.Group, name string, run func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	g.Add(func() error {
+		defer close(done)
+		err := run(ctx)
+		if err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%s: %w", name, err)
+			m.state.fail(err)
+			return err
+		}
+		if ctx.Err() == nil {
+			return fmt.Errorf("%s stopped unexpectedly", name)
+		}
+		return nil
+	}, func(error) {
+		cancel()
+		<-done
+	})
 }
 
 // profile returns the named profile, or an EINVALID error listing them.
@@ -298,4 +354,20 @@ func (m *Main) profile(name string) (*chartscan.Profile, error) {
 		names = append(names, n)
 	}
 	return nil, chartscan.Errorf(chartscan.EINVALID, "unknown profile %q (have: %s)", name, strings.Join(names, ", "))
+}
+
+// Close releases the audit log, the index and the OCR engines. It may be
+// called after a failed Open.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Audit != nil {
+		errs = append(errs, m.Audit.Close())
+	}
+	if m.Index != nil {
+		errs = append(errs, m.Index.Close())
+	}
+	if m.OCR != nil {
+		errs = append(errs, m.OCR.Close())
+	}
+	return errors.Join(errs...)
 }

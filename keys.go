@@ -1,0 +1,99 @@
+package chartscan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Every object key chartscan writes is built, and every key it lists is
+// parsed, here: the layout fixed by the product contract (sources, pages,
+// documents, batches) and chartscan's own (audit copies, section lessons,
+// the health probe).
+
+// SourceKey is where the file of a batch is kept exactly as received.
+func SourceKey(b BatchID, name string) string { return "sources/" + string(b) + "/" + name }
+
+// SourcePrefix is the prefix of the (single) source object of a batch.
+func SourcePrefix(b BatchID) string { return "sources/" + string(b) + "/" }
+
+// PageImageKey is where the page image is kept; ext is png, jpg or tif.
+func PageImageKey(b BatchID, n int, ext string) string {
+	return fmt.Sprintf("pages/%s/%04d.%s", b, n, ext)
+}
+
+// PageRecordKey is where the page record (Page as JSON) is kept.
+func PageRecordKey(b BatchID, n int) string { return fmt.Sprintf("pages/%s/%04d.json", b, n) }
+
+// PagesPrefix is the prefix of every page object of a batch.
+func PagesPrefix(b BatchID) string { return "pages/" + string(b) + "/" }
+
+// DocumentKey is where the document manifest is kept.
+func DocumentKey(d DocumentID) string { return "documents/" + string(d) + ".json" }
+
+// DocumentsPrefix is the prefix of every document manifest of a batch
+// (not of their versions).
+func DocumentsPrefix(b BatchID) string { return "documents/" + string(b) + "-d" }
+
+// DocumentVersionKey is where a superseded version of a manifest is kept
+// when a correction, a split or a merge replaces it.
+func DocumentVersionKey(d DocumentID, version int) string {
+	return fmt.Sprintf("documents/versions/%s/%04d.json", d, version)
+}
+
+// DocumentVersionsPrefix is the prefix of every kept version of a manifest.
+func DocumentVersionsPrefix(d DocumentID) string { return "documents/versions/" + string(d) + "/" }
+
+// BatchKey is where the batch record is kept. It is written last: a batch
+// record with status done means every other object of the batch is stored.
+func BatchKey(b BatchID) string { return BatchesPrefix + string(b) + ".json" }
+
+// BatchesPrefix is the prefix of every batch record.
+const BatchesPrefix = "batches/"
+
+// ParseBatchKey returns the batch id of a batch record's key, and false
+// for any other key.
+func ParseBatchKey(key string) (BatchID, bool) {
+	rest, ok := strings.CutPrefix(key, BatchesPrefix)
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, ".json")
+	if !ok || !BatchID(id).Valid() {
+		return "", false
+	}
+	return BatchID(id), true
+}
+
+// AuditKey is where the copy of one day's audit log (YYYY-MM-DD) is kept.
+func AuditKey(day string) string { return "audit/" + day + ".jsonl" }
+
+// LessonsPrefix is where the section classifier's lessons are kept.
+const LessonsPrefix = "models/sections/"
+
+// LessonKey is the key of a lesson learned at t; unique is a random
+// suffix that keeps two lessons of one instant apart.
+func LessonKey(t time.Time, unique string) string {
+	return LessonsPrefix + t.UTC().Format("20060102T150405.000000000Z") + "-" + unique + ".json"
+}
+
+// HealthProbeKey is the key the health check asks the store about. It is
+// never written: a "not found" answer is a healthy store.
+const HealthProbeKey = "health/probe"
+
+// ParseDocumentKey returns the document id of a manifest's key, and false
+// for any other key (a kept version, say).
+func ParseDocumentKey(key string) (DocumentID, bool) {
+	rest, ok := strings.CutPrefix(key, "documents/")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, ".json")
+	if !ok {
+		return "", false
+	}
+	if _, _, err := ParseDocumentID(id); err != nil {
+		return "", false
+	}
+	return DocumentID(id), true
+}
