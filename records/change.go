@@ -116,7 +116,10 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 	set("service_date", &d.ServiceDate, c.ServiceDate)
 	sort.Strings(changed)
 	if len(changed) == 0 && !d.NeedsReview {
-		return d, nil, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID)})
+		if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID)}); err != nil {
+			return nil, nil, err
+		}
+		return d, nil, nil
 	}
 	if c.Section != nil {
 		d.SectionConfidence = 1 // a person said so
@@ -136,7 +139,10 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 			return nil, nil, fmt.Errorf("learn from correction of %s: %w", d.ID, err)
 		}
 	}
-	return d, changed, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID), Detail: strings.Join(changed, ",")})
+	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID), Detail: strings.Join(changed, ",")}); err != nil {
+		return nil, nil, err
+	}
+	return d, changed, nil
 }
 
 // Split cuts a document before one of its pages (technician role): the
@@ -202,8 +208,11 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 	if err := s.Index.PutDocument(ctx, d, pages[:at]); err != nil {
 		return nil, nil, fmt.Errorf("re-index document %s: %w", d.ID, err)
 	}
-	return d, &nd, s.record(a, http.StatusCreated, audit.Entry{Action: audit.ActionSplit, Document: string(id), Batch: string(d.BatchID),
-		Detail: fmt.Sprintf("before %s into %s", before, nd.ID)})
+	if err := s.record(a, http.StatusCreated, audit.Entry{Action: audit.ActionSplit, Document: string(id), Batch: string(d.BatchID),
+		Detail: fmt.Sprintf("before %s into %s", before, nd.ID)}); err != nil {
+		return nil, nil, err
+	}
+	return d, &nd, nil
 }
 
 // Merge appends the pages of document other to document id (technician
@@ -254,8 +263,8 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 	if err := s.refile(ctx, d, all); err != nil {
 		return nil, err
 	}
-	return d, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionMerge, Document: string(id), Batch: string(d.BatchID),
-		Detail: fmt.Sprintf("with %s", other)})
+	return recorded(d, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionMerge, Document: string(id), Batch: string(d.BatchID),
+		Detail: fmt.Sprintf("with %s", other)}))
 }
 
 // differentPatients reports whether two documents name different patients

@@ -42,7 +42,7 @@ func (s *Service) Upload(ctx context.Context, a chartscan.Actor, r io.Reader, na
 	if err != nil {
 		return "", err
 	}
-	return id, s.record(a, http.StatusAccepted, audit.Entry{Action: audit.ActionUpload, Batch: string(id)})
+	return recorded(id, s.record(a, http.StatusAccepted, audit.Entry{Action: audit.ActionUpload, Batch: string(id)}))
 }
 
 // Batch returns a batch: its state while it is queued or being processed,
@@ -71,7 +71,7 @@ func (s *Service) Batch(ctx context.Context, a chartscan.Actor, id chartscan.Bat
 	if b.Documents == nil {
 		b.Documents = []chartscan.DocumentID{}
 	}
-	return b, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionBatchView, Batch: string(id)})
+	return recorded(b, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionBatchView, Batch: string(id)}))
 }
 
 // PageSummary is what a document view shows of each page.
@@ -110,7 +110,7 @@ func (s *Service) Document(ctx context.Context, a chartscan.Actor, id chartscan.
 			Confidence: p.Confidence, ImageType: p.ImageType, Width: p.Width, Height: p.Height, Error: p.Error,
 		}
 	}
-	return v, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionDocView, Document: string(id), Batch: string(d.BatchID)})
+	return recorded(v, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionDocView, Document: string(id), Batch: string(d.BatchID)}))
 }
 
 // DocumentPDF writes a document's page images, in order and at their
@@ -175,7 +175,7 @@ func (s *Service) Page(ctx context.Context, a chartscan.Actor, id chartscan.Page
 	if err != nil {
 		return nil, err
 	}
-	return p, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionPageView, Page: string(id), Document: string(p.DocumentID), Batch: string(p.BatchID)})
+	return recorded(p, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionPageView, Page: string(id), Document: string(p.DocumentID), Batch: string(p.BatchID)}))
 }
 
 // Image formats PageImage can be asked for.
@@ -261,7 +261,10 @@ func (s *Service) Review(ctx context.Context, a chartscan.Actor, limit, offset i
 		}
 		docs = append(docs, d)
 	}
-	return docs, total, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReview})
+	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReview}); err != nil {
+		return nil, 0, err
+	}
+	return docs, total, nil
 }
 
 // ReviewCount returns how many documents wait for a person, without
@@ -285,7 +288,7 @@ func (s *Service) AuditLog(ctx context.Context, a chartscan.Actor, f audit.Filte
 	if err != nil {
 		return nil, err
 	}
-	return entries, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionAuditRead, Query: query, Document: f.Document})
+	return recorded(entries, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionAuditRead, Query: query, Document: f.Document}))
 }
 
 // load reads a document and its page records.

@@ -28,7 +28,7 @@ func (s *Service) Search(ctx context.Context, a chartscan.Actor, q chartscan.Sea
 	if err := s.addBoxes(ctx, res.Hits); err != nil {
 		return nil, err
 	}
-	return res, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionSearch, Query: q.Encode()})
+	return recorded(res, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionSearch, Query: q.Encode()}))
 }
 
 // addBoxes reads the page record of every hit, a few at a time, and turns

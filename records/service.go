@@ -81,3 +81,13 @@ func (s *Service) index() (chartscan.SearchIndex, error) {
 	}
 	return s.Index, nil
 }
+
+// recorded returns v when the access was recorded (err nil), and nothing
+// but the error when it was not.
+func recorded[T any](v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}

@@ -34,11 +34,20 @@ export CHARTSCAN_TEST_S3_ACCESS_KEY="$MINIO_ROOT_USER"
 export CHARTSCAN_TEST_S3_SECRET_KEY="$MINIO_ROOT_PASSWORD"
 export CHARTSCAN_TEST_MINIO_BIN="$bin"
 export OMP_THREAD_LIMIT=1
+# The figures the accuracy tests measure are kept here and printed at the
+# end, whether or not go test shows the tests' logs.
+export CHARTSCAN_REPORT_DIR="$data/reports"
 
 go vet ./...
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 [ -z "$unformatted" ] || { echo "test: gofmt needed: $unformatted" >&2; exit 1; }
 go test -count=1 -timeout 20m "$@" ./...
+
+# The race detector over what runs concurrently: the queue, pipeline and
+# watcher (their tests, without the long accuracy runs), the object
+# stores, the index, the audit log, tokens and users, the records service.
+go test -race -count=1 -timeout 20m ./storage/... ./index ./audit ./auth ./records ./internal/...
+go test -race -count=1 -timeout 20m -run 'Queue|Watcher|Process|Concurrent|Upload|Panic|FileThatKeeps' ./ingest
 
 # Each fuzz target runs briefly on top of its seed corpus (testdata/fuzz),
 # for a number of inputs (about 20 s of fuzzing each on 2 cores) rather
@@ -58,4 +67,13 @@ for target in \
 	fuzztime="${FUZZTIME:-${count}x}"
 	echo "fuzz $name ($fuzztime)"
 	go test "$pkg" -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime"
+done
+
+echo
+echo "== figures measured by this run =="
+for f in "$CHARTSCAN_REPORT_DIR"/*.txt; do
+	[ -e "$f" ] || { echo "test: no figures were reported" >&2; exit 1; }
+	echo
+	echo "-- $(basename "$f" .txt)"
+	cat "$f"
 done

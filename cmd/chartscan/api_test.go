@@ -296,7 +296,7 @@ func TestTechnicianAPI(t *testing.T) {
 			Status                                                            int
 		} `json:"entries"`
 	}
-	admin.json("GET", "/api/v1/audit", nil, 200, &trail)
+	admin.json("GET", "/api/v1/audit?limit=1000", nil, 200, &trail)
 	want := map[string]bool{
 		"station-3 upload " + up.BatchID:          false,
 		"jdoe search":                             false,

@@ -185,11 +185,11 @@ func TestSurvivesKill9(t *testing.T) {
 		s := startService(t, env)
 		after := time.Duration(300+rng.Intn(3500)) * time.Millisecond
 		time.Sleep(after) // the schedule: a kill at a random moment is the point
-		stage := killStage(t, store, inbox, data, want)
+		stage, detail := killStage(t, store, inbox, data, want)
 		s.cmd.Process.Signal(syscall.SIGKILL)
 		<-s.done
 		stages[stage]++
-		t.Logf("kill %d, %s after start: %s", round+1, after.Round(time.Millisecond), stage)
+		t.Logf("kill %d, %s after start: %s (%s)", round+1, after.Round(time.Millisecond), stage, detail)
 	}
 	t.Logf("kills by stage: %v", stages)
 
@@ -382,7 +382,7 @@ func TestFileThatKeepsStoppingTheServiceIsSetAside(t *testing.T) {
 // counts an unclean stop while it is read), storing or committing a batch
 // (its objects are stored, its record not yet), archiving (a batch is
 // recorded done but its file is still in the work folder), or idle.
-func killStage(t *testing.T, store chartscan.ObjectStore, inbox, data string, want map[chartscan.BatchID]string) string {
+func killStage(t *testing.T, store chartscan.ObjectStore, inbox, data string, want map[chartscan.BatchID]string) (stage, detail string) {
 	t.Helper()
 	jobs, _ := filepath.Glob(filepath.Join(data, "work", "*", "job.json"))
 	reading, archiving := 0, 0
@@ -407,13 +407,14 @@ func killStage(t *testing.T, store chartscan.ObjectStore, inbox, data string, wa
 			done++
 		}
 	}
+	detail = fmt.Sprintf("%d files being read, %d waiting in the inbox, %d of %d batches done", reading, len(waiting), done, len(want))
 	switch {
 	case archiving > 0:
-		return fmt.Sprintf("archiving (%d of %d batches done)", done, len(want))
+		return "archiving", detail
 	case reading > 0:
-		return fmt.Sprintf("reading, storing or indexing %d files (%d of %d batches done)", reading, done, len(want))
+		return "reading, storing or indexing", detail
 	case len(waiting) > 0:
-		return fmt.Sprintf("taking files from the inbox (%d waiting, %d of %d batches done)", len(waiting), done, len(want))
+		return "taking files from the inbox", detail
 	}
-	return fmt.Sprintf("between files (%d of %d batches done)", done, len(want))
+	return "between files", detail
 }

@@ -41,6 +41,7 @@ commands:
                         print a cover sheet (or --separator) for a scanning station
   train FOLDER          learn chart sections from FOLDER/<section>/ scans
   reindex               rebuild the search index from the object store
+  health                ask a running serve's /readyz; exit 0 when it takes work
   version               print the version
 
 Every command takes --config FILE (default ./chartscan.yaml if present).
@@ -116,6 +117,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.coversheet(ctx, args)
 	case "train":
 		return env.train(ctx, args)
+	case "health":
+		return env.health(ctx, args)
 	case "version":
 		fmt.Fprintf(stdout, "chartscan %s\n", version)
 		return nil

@@ -86,3 +86,23 @@ func WordRecall(truth, got []string) (recall, precision float64) {
 	}
 	return float64(matched) / float64(len(truth)), float64(matched) / float64(len(got))
 }
+
+// Report keeps the figures a test measured (accuracy, rates) where the
+// test run shows them whether the test passes or not: in the test log,
+// and as <name>.txt in $CHARTSCAN_REPORT_DIR when that is set (make test
+// sets it and prints every report at the end of the run).
+func Report(tb testing.TB, name, text string) {
+	tb.Helper()
+	tb.Log("\n" + text)
+	dir := os.Getenv("CHARTSCAN_REPORT_DIR")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Errorf("report %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(text), 0o644); err != nil {
+		tb.Errorf("report %s: %v", name, err)
+	}
+}
