@@ -267,16 +267,17 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
 
 	var g oklogrun.Group
-	stop := make(chan struct{})
-	g.Add(func() error { // the signal to stop
+	stopping := make(chan struct{})
+	g.Add(func() error { // the signal to stop, or another part's failure
 		select {
 		case <-ctx.Done():
-		case <-stop:
+		case <-stopping:
 		}
 		return nil
 	}, func(error) {
 		m.state.set(stateDraining)
 		m.Logger.Info("stopping: watcher, queue, OCR engines, lessons, audit copy, then HTTP")
+		close(stopping)
 	})
 	m.actor(&g, "watcher", m.Watcher.Run)
 	m.actor(&g, "queue", m.Queue.Run)
@@ -310,7 +311,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.state.set(stateReady)
 	m.once.Do(func() { close(m.ready) })
 	err := g.Run()
-	close(stop)
 	if err != nil {
 		m.Logger.Error("chartscan stopped because a part failed", "err", err.Error())
 	}

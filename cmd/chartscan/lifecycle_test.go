@@ -115,3 +115,64 @@ func TestSIGTERMHandsBackAFileInProgress(t *testing.T) {
 		t.Errorf("work folder holds %v after the file was finished", left)
 	}
 }
+
+// An inbox on a network share that goes away is not a silent stall: the
+// watcher fails, /readyz gives the reason while the files in progress
+// drain, the log names it, and the service stops with exit status 1 so
+// that its supervisor restarts it.
+func TestAFailingPartStopsTheServiceWithTheReason(t *testing.T) {
+	share := filepath.Join(t.TempDir(), "share", "ward-3")
+	env := serviceSetup(t, "ingest:\n  rescan: 1s\n  drain: 1m\n")
+	os.WriteFile(filepath.Join(filepath.Dir(env.cfg), "profiles", "ward.yaml"),
+		[]byte("name: ward\ninbox: "+share+"\nsettle: 200ms\n"), 0o644)
+	s := startService(t, env)
+	// A file in progress keeps the service draining for a while.
+	raw, err := os.ReadFile(filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-006.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := filepath.Join(env.data, "inbox", "default")
+	os.WriteFile(filepath.Join(inbox, ".stack.tif"), raw, 0o644)
+	os.Rename(filepath.Join(inbox, ".stack.tif"), filepath.Join(inbox, "stack.tif"))
+	waitFor(t, "the file to be taken", time.Minute, func() bool {
+		_, err := os.Stat(filepath.Join(inbox, "stack.tif"))
+		return os.IsNotExist(err)
+	})
+
+	if err := os.RemoveAll(filepath.Dir(share)); err != nil { // the share goes away
+		t.Fatal(err)
+	}
+	var reason string
+	defer func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(env.log)
+			t.Logf("service log:\n%s", b)
+		}
+	}()
+	waitFor(t, "the service to stop", 3*time.Minute, func() bool {
+		select {
+		case err := <-s.done:
+			if err == nil {
+				t.Fatal("serve exited 0 after a part failed, want 1")
+			}
+			return true
+		default:
+		}
+		if resp, err := http.Get("http://" + s.addr + "/readyz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 503 && strings.Contains(string(b), "watcher") {
+				reason = string(b)
+			}
+		}
+		return false
+	})
+	if !strings.Contains(reason, "inbox of profile ward cannot be listed") {
+		t.Errorf("/readyz did not give the failure while draining (last: %q)", reason)
+	}
+	log, _ := os.ReadFile(env.log)
+	if !strings.Contains(string(log), "watcher: inbox of profile ward cannot be listed") ||
+		!strings.Contains(string(log), "chartscan stopped because a part failed") {
+		t.Errorf("the log does not name the failed part:\n%s", log)
+	}
+}
