@@ -90,12 +90,24 @@ type Ingest struct {
 	// that do not deliver file events.
 	Rescan time.Duration `yaml:"rescan"`
 	// Files is how many files are processed at once (their pages share the
-	// OCR engines); 0 means 2.
+	// OCR engines); 0 means as many as there are OCR engines.
 	Files int `yaml:"files"`
 	// Drain is how long files in progress may finish at shutdown before
 	// they are handed back to the work folder for the next start.
 	Drain time.Duration `yaml:"drain"`
+	// Poll is how often files in an inbox are looked at while they settle.
+	Poll time.Duration `yaml:"poll"`
 }
+
+// Intervals of the service's housekeeping, which have no key of their own.
+const (
+	// AuditCopyInterval is how often the audit log is copied into the
+	// object store (and once more at shutdown).
+	AuditCopyInterval = 30 * time.Second
+	// LessonsRefresh is how often the section lessons other nodes stored
+	// are loaded.
+	LessonsRefresh = time.Minute
+)
 
 // Limits protect the service from huge or hostile input.
 type Limits struct {
@@ -138,7 +150,7 @@ func Default() *Config {
 			S3:   S3{Endpoint: "127.0.0.1:9000", Bucket: "chartscan", RetryFor: 2 * time.Minute},
 		},
 		OCR:    OCR{Languages: []string{"eng"}, PageTimeout: 2 * time.Minute, MaxDPI: 200},
-		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2, Drain: 30 * time.Second},
+		Ingest: Ingest{Rescan: 30 * time.Second, Files: 2, Drain: 30 * time.Second, Poll: 250 * time.Millisecond},
 		Limits: Limits{
 			MaxFileSize:   2 << 30,
 			MaxPages:      2000,
@@ -399,6 +411,9 @@ func (c *Config) finish() error {
 	if c.Ingest.Rescan < time.Second {
 		return fmt.Errorf("config: ingest.rescan: %s is shorter than 1s", c.Ingest.Rescan)
 	}
+	if c.Ingest.Poll < 10*time.Millisecond || c.Ingest.Poll > time.Minute {
+		return fmt.Errorf("config: ingest.poll: %s is outside 10ms..1m", c.Ingest.Poll)
+	}
 	if c.Ingest.Drain < 0 || c.Ingest.Drain > time.Hour {
 		return fmt.Errorf("config: ingest.drain: %s is outside 0..1h", c.Ingest.Drain)
 	}
@@ -428,6 +443,14 @@ func (c *Config) finish() error {
 		return fmt.Errorf("config: log.format: %q is not json or text", c.Log.Format)
 	}
 	return nil
+}
+
+// Files returns how many files are processed at once.
+func (c *Config) Files() int {
+	if c.Ingest.Files > 0 {
+		return c.Ingest.Files
+	}
+	return c.Workers()
 }
 
 // Workers returns the number of OCR engines to run.

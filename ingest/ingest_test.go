@@ -81,6 +81,7 @@ func newEnv(t *testing.T) *env {
 		pipe: &ingest.Pipeline{
 			Store: st, Index: idx, OCR: sharedPool(t), Classifier: builtinClassifier(t),
 			Limits: raster.DefaultLimits, Languages: []string{"eng"},
+			PagesInFlight: 3, // as the service sets it on two cores
 		},
 	}
 }

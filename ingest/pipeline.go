@@ -50,8 +50,8 @@ type Pipeline struct {
 	Languages []string
 	// PagesInFlight bounds the decoded pages held in memory at once, over
 	// all the files being processed: enough to keep every OCR engine busy,
-	// few enough to keep memory flat on a file of hundreds of pages.
-	// 0 means 4.
+	// few enough to keep memory flat on a file of hundreds of pages (at
+	// least one).
 	PagesInFlight int
 
 	semOnce sync.Once
@@ -330,11 +330,7 @@ func (p *Pipeline) pages(ctx context.Context, id chartscan.BatchID, prof *charts
 	n := file.NumPages()
 	out := make([]scannedPage, n)
 	p.semOnce.Do(func() {
-		n := p.PagesInFlight
-		if n <= 0 {
-			n = 4
-		}
-		p.sem = make(chan struct{}, n)
+		p.sem = make(chan struct{}, max(p.PagesInFlight, 1))
 	})
 	sem := p.sem
 	ctx, cancel := context.WithCancel(ctx)

@@ -37,12 +37,13 @@ type Queue struct {
 	ArchiveDir func(*chartscan.Profile) string
 	// FailedDir receives uploads that failed.
 	FailedDir string
-	// Workers is how many files are processed at once; 0 means 2.
+	// Workers is how many files are processed at once (at least one).
 	Workers int
 	// MaxUpload bounds an upload, in bytes; 0 means no limit.
 	MaxUpload int64
 	// Drain is how long Run waits for files in progress after its context
-	// ends before handing them back (they are redone at the next start).
+	// ends before handing them back (they are redone at the next start);
+	// 0 hands them back at once.
 	Drain  time.Duration
 	Logger *slog.Logger
 	// OnOutcome, if set, is called once for every file the queue is done
@@ -117,10 +118,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	if err := q.Resume(); err != nil {
 		return err
 	}
-	workers := q.Workers
-	if workers <= 0 {
-		workers = 2
-	}
+	workers := max(q.Workers, 1)
 	pctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -134,13 +132,9 @@ func (q *Queue) Run(ctx context.Context) error {
 	<-ctx.Done()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	drain := q.Drain
-	if drain <= 0 {
-		drain = 30 * time.Second
-	}
 	select {
 	case <-done:
-	case <-time.After(drain):
+	case <-time.After(q.Drain):
 		q.log().Warn("handing back files still in progress", "files", q.Len())
 		cancel()
 		<-done

@@ -29,10 +29,10 @@ type Watcher struct {
 	Profiles map[string]*chartscan.Profile
 	// InboxDir returns the folder a profile watches.
 	InboxDir func(*chartscan.Profile) string
-	// Rescan is how often every inbox is listed; 0 means 30s.
+	// Rescan is how often every inbox is listed; it must be positive.
 	Rescan time.Duration
 	Logger *slog.Logger
-	// Poll is how often settling files are checked; 0 means 250ms.
+	// Poll is how often settling files are checked; it must be positive.
 	Poll time.Duration
 }
 
@@ -75,13 +75,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		inboxes[dir] = p
 		log.Info("watching inbox", "profile", p.Name, "dir", dir)
 	}
-	rescan := w.Rescan
-	if rescan <= 0 {
-		rescan = 30 * time.Second
-	}
-	poll := w.Poll
-	if poll <= 0 {
-		poll = 250 * time.Millisecond
+	rescan, poll := w.Rescan, w.Poll
+	if rescan <= 0 || poll <= 0 {
+		return fmt.Errorf("watcher: rescan %s and poll %s must be positive", rescan, poll)
 	}
 	cands := map[string]*candidate{}
 	see := func(path string, prof *chartscan.Profile) {

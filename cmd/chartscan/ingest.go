@@ -95,10 +95,7 @@ func (e *cmdEnv) ingest(ctx context.Context, args []string) error {
 	out := ingestSummary{Files: make([]ingestFile, len(files))}
 	work := make(chan int)
 	var wg sync.WaitGroup
-	workers := cfg.Ingest.Files
-	if workers <= 0 {
-		workers = 2
-	}
+	workers := cfg.Files()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {

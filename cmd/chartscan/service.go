@@ -177,7 +177,7 @@ func (m *Main) Open() error {
 		InboxDir:   cfg.InboxDir,
 		ArchiveDir: cfg.ArchiveDir,
 		FailedDir:  cfg.FailedDir(),
-		Workers:    cfg.Ingest.Files,
+		Workers:    cfg.Files(),
 		Drain:      cfg.Ingest.Drain,
 		MaxUpload:  int64(cfg.API.MaxUpload),
 		Logger:     m.Logger.With("component", "queue"),
@@ -195,6 +195,7 @@ func (m *Main) Open() error {
 		Profiles: m.Profiles,
 		InboxDir: cfg.InboxDir,
 		Rescan:   cfg.Ingest.Rescan,
+		Poll:     cfg.Ingest.Poll,
 		Logger:   m.Logger.With("component", "watcher"),
 	}
 	m.Tokens = auth.NewStore(cfg.TokensFile())
@@ -286,11 +287,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.OCR.Close()
 	})
 	m.actor(&g, "classifier", func(ctx context.Context) error {
-		m.Classifier.Run(ctx, time.Minute) // lessons other nodes stored
+		m.Classifier.Run(ctx, config.LessonsRefresh) // lessons other nodes stored
 		return nil
 	})
 	m.actor(&g, "audit copier", func(ctx context.Context) error {
-		m.Audit.Run(ctx, 30*time.Second) // copies once more when stopped
+		m.Audit.Run(ctx, config.AuditCopyInterval) // copies once more when stopped
 		return nil
 	})
 	httpDone := make(chan struct{})
