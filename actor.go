@@ -1,6 +1,9 @@
 package chartscan
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 // Actor is who asks for an access to records, and from where: a person
 // signed in to the web UI, the holder of an API token, or an operator at
@@ -32,4 +35,24 @@ type Intake interface {
 	// Status returns the state of a batch that is queued or being
 	// processed, and false for any other (done, failed or unknown).
 	Status(id BatchID) (*Batch, bool)
+	// Pending returns the files queued or being processed, oldest first,
+	// as batches (whose id is "" while a watched file is not yet read).
+	Pending() []*Batch
+}
+
+// StrayFile is a file sitting in an inbox that no profile takes (a Word
+// file saved into the scan folder): it would wait there unseen.
+type StrayFile struct {
+	Profile string    `json:"profile"` // the profile whose inbox it is in
+	Name    string    `json:"name"`
+	Size    int64     `json:"size"`
+	Since   time.Time `json:"since"` // when chartscan first saw it
+}
+
+// Inboxes reports on the scanner inboxes. *ingest.Watcher implements it;
+// it is safe for concurrent use.
+type Inboxes interface {
+	// Strays returns the files in the inboxes that no profile takes, as
+	// of the last listing.
+	Strays() []StrayFile
 }

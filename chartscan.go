@@ -292,6 +292,9 @@ type Batch struct {
 	Error      string       `json:"error"`
 	ReceivedAt time.Time    `json:"received_at"`
 	DoneAt     *time.Time   `json:"done_at,omitempty"`
+	// PageKinds counts the pages of each kind (content, cover, separator,
+	// blank) of a done batch.
+	PageKinds map[PageKind]int `json:"page_kinds,omitempty"`
 	// Rescan lists the pages a person should scan again, with the
 	// reasons; empty when none need it.
 	Rescan []RescanPage `json:"rescan,omitempty"`

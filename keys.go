@@ -97,3 +97,22 @@ func ParseDocumentKey(key string) (DocumentID, bool) {
 	}
 	return DocumentID(id), true
 }
+
+// ChangesPrefix is the prefix of the change log (see Change).
+const ChangesPrefix = "changes/"
+
+// changeTime is how a change key spells its time: it sorts as it reads.
+const changeTime = "20060102T150405.000000000Z"
+
+// ChangeKey is the key of a change made at t; unique is a random suffix
+// that keeps two changes of one instant (on two nodes) apart.
+func ChangeKey(t time.Time, unique string) string {
+	return ChangesPrefix + t.UTC().Format(changeTime) + "-" + unique + ".json"
+}
+
+// ChangesDayPrefix is the prefix of the changes made on a (UTC) day.
+func ChangesDayPrefix(day time.Time) string { return ChangesPrefix + day.UTC().Format("20060102") }
+
+// ChangesAfter is the key from which to list the changes made at t or
+// later (a StartAfter for S3 listings).
+func ChangesAfter(t time.Time) string { return ChangesPrefix + t.UTC().Format(changeTime) }

@@ -10,13 +10,16 @@ import (
 // SearchQuery is a search request, as the API, the web UI and the search
 // command ask it.
 type SearchQuery struct {
-	Text    string    // search text: words, "phrases", -not, prefix*, section:, mrn:, name:
-	Section Section   // "" for any
-	MRN     string    // "" for any
-	From    time.Time // service date from (inclusive); zero for open
-	To      time.Time // service date to (inclusive); zero for open
-	Limit   int       // 1..MaxSearchLimit; 0 means DefaultSearchLimit
-	Offset  int       // 0..MaxSearchOffset
+	Text    string  // search text: words, "phrases", -not, prefix*, section:, mrn:, name:
+	Section Section // "" for any
+	MRN     string  // "" for any
+	// Document limits the search to the pages of one document ("" for
+	// any): the viewer marks the words a query matched on a page.
+	Document DocumentID
+	From     time.Time // service date from (inclusive); zero for open
+	To       time.Time // service date to (inclusive); zero for open
+	Limit    int       // 1..MaxSearchLimit; 0 means DefaultSearchLimit
+	Offset   int       // 0..MaxSearchOffset
 }
 
 // Search limits.
@@ -39,6 +42,7 @@ func (q SearchQuery) Encode() string {
 	set("q", q.Text)
 	set("section", string(q.Section))
 	set("mrn", q.MRN)
+	set("document", string(q.Document))
 	if !q.From.IsZero() {
 		v.Set("from", q.From.Format(time.DateOnly))
 	}

@@ -9,18 +9,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
-	"sync"
-	"syscall"
 	"time"
 
 	"chartscan"
-	"chartscan/internal/safefile"
 )
 
 // Token is a stored token: never the secret itself.
@@ -35,16 +27,11 @@ type Token struct {
 // several processes: `chartscan token create` may run while serve does,
 // which sees new and revoked tokens on its next request.
 type Store struct {
-	path string
-
-	mu     sync.Mutex
-	tokens []Token
-	stamp  time.Time // modification time of the file when read
-	size   int64
+	file listFile[Token]
 }
 
 // NewStore returns the store kept in the file at path.
-func NewStore(path string) *Store { return &Store{path: path} }
+func NewStore(path string) *Store { return &Store{file: listFile[Token]{path: path}} }
 
 // secretPrefix marks chartscan tokens, so a leaked one is recognisable.
 const secretPrefix = "cs_"
@@ -65,7 +52,7 @@ func (s *Store) Create(name string, role chartscan.Role) (string, error) {
 		return "", err
 	}
 	secret := secretPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	err := s.update(func(ts []Token) ([]Token, error) {
+	err := s.file.update(func(ts []Token) ([]Token, error) {
 		for _, t := range ts {
 			if t.Name == name {
 				return nil, chartscan.Errorf(chartscan.ECONFLICT, "a token named %q exists; revoke it first", name)
@@ -81,7 +68,7 @@ func (s *Store) Create(name string, role chartscan.Role) (string, error) {
 
 // Revoke deletes the token with the given name; ENOTFOUND if none.
 func (s *Store) Revoke(name string) error {
-	return s.update(func(ts []Token) ([]Token, error) {
+	return s.file.update(func(ts []Token) ([]Token, error) {
 		for i, t := range ts {
 			if t.Name == name {
 				return append(ts[:i], ts[i+1:]...), nil
@@ -93,28 +80,23 @@ func (s *Store) Revoke(name string) error {
 
 // List returns the stored tokens.
 func (s *Store) List() ([]Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.reload(); err != nil {
-		return nil, err
-	}
-	return append([]Token(nil), s.tokens...), nil
+	ts, err := s.file.load()
+	return append([]Token(nil), ts...), err
 }
 
 // Authenticate returns the token whose secret is given, or an
 // EUNAUTHORIZED error. Every stored hash is compared, in constant time, so
 // the answer takes as long for a near miss as for a stranger.
 func (s *Store) Authenticate(secret string) (*Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.reload(); err != nil {
+	ts, err := s.file.load()
+	if err != nil {
 		return nil, err
 	}
 	h := []byte(hash(secret))
 	var found *Token
-	for i := range s.tokens {
-		if subtle.ConstantTimeCompare(h, []byte(s.tokens[i].Hash)) == 1 {
-			t := s.tokens[i]
+	for i := range ts {
+		if subtle.ConstantTimeCompare(h, []byte(ts[i].Hash)) == 1 {
+			t := ts[i]
 			found = &t
 		}
 	}
@@ -127,75 +109,4 @@ func (s *Store) Authenticate(secret string) (*Token, error) {
 func hash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// reload rereads the file when it changed. s.mu is held.
-func (s *Store) reload() error {
-	st, err := os.Stat(s.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		s.tokens, s.stamp, s.size = nil, time.Time{}, 0
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if st.ModTime().Equal(s.stamp) && st.Size() == s.size && s.tokens != nil {
-		return nil
-	}
-	ts, err := readFile(s.path)
-	if err != nil {
-		return err
-	}
-	s.tokens, s.stamp, s.size = ts, st.ModTime(), st.Size()
-	return nil
-}
-
-func readFile(path string) ([]Token, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []Token{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var ts []Token
-	if err := json.Unmarshal(b, &ts); err != nil {
-		return nil, chartscan.WrapError(chartscan.EINTERNAL, err, "token file %s is damaged", path)
-	}
-	if ts == nil {
-		ts = []Token{}
-	}
-	return ts, nil
-}
-
-// update changes the file under an exclusive lock that other processes
-// respect, and writes it atomically with owner-only permissions.
-func (s *Store) update(change func([]Token) ([]Token, error)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o750); err != nil {
-		return err
-	}
-	lock, err := os.OpenFile(s.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	ts, err := readFile(s.path)
-	if err != nil {
-		return err
-	}
-	ts, err = change(ts)
-	if err != nil {
-		return err
-	}
-	if err := safefile.WriteJSON(s.path, ts, 0o600); err != nil {
-		return err
-	}
-	s.stamp = time.Time{} // force a reload
-	return nil
 }

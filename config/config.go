@@ -39,6 +39,7 @@ type Config struct {
 	Ingest      Ingest  `yaml:"ingest"`
 	Limits      Limits  `yaml:"limits"`
 	API         API     `yaml:"api"`
+	UI          UI      `yaml:"ui"`
 	TLS         TLS     `yaml:"tls"`
 	Log         Log     `yaml:"log"`
 
@@ -127,6 +128,14 @@ type API struct {
 	MaxUpload Size `yaml:"max_upload"`
 }
 
+// UI configures the technicians' web UI.
+type UI struct {
+	// IdleTimeout ends a session not used for that long.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// AbsoluteTimeout ends any session that old.
+	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
+}
+
 // TLS enables HTTPS when both files are set.
 type TLS struct {
 	Cert string `yaml:"cert"`
@@ -157,6 +166,7 @@ func Default() *Config {
 			MaxPagePixels: 120_000_000, // 600 dpi A3 is ~70 Mpx
 		},
 		API: API{MaxUpload: 1 << 30},
+		UI:  UI{IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour},
 		Log: Log{Level: "info", Format: "json"},
 	}
 }
@@ -429,6 +439,9 @@ func (c *Config) finish() error {
 	if c.API.MaxUpload <= 0 {
 		return errors.New("config: api.max_upload: must be positive")
 	}
+	if c.UI.IdleTimeout < time.Minute || c.UI.IdleTimeout > c.UI.AbsoluteTimeout || c.UI.AbsoluteTimeout > 7*24*time.Hour {
+		return errors.New("config: ui: idle_timeout must be at least 1m and at most absolute_timeout, which is at most 168h")
+	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("config: tls: set both cert and key, or neither")
 	}
@@ -477,6 +490,9 @@ func (c *Config) FailedDir() string { return filepath.Join(c.DataDir, "failed") 
 
 // TokensFile holds the API token hashes.
 func (c *Config) TokensFile() string { return filepath.Join(c.DataDir, "tokens.json") }
+
+// UsersFile holds the web UI's users and their password hashes.
+func (c *Config) UsersFile() string { return filepath.Join(c.DataDir, "users.json") }
 
 // AuditDir holds the append-only audit log.
 func (c *Config) AuditDir() string { return filepath.Join(c.DataDir, "audit") }

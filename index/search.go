@@ -154,6 +154,11 @@ func buildQuery(p *Parsed, q chartscan.SearchQuery) query.Query {
 		t.SetField("mrn")
 		must = append(must, t)
 	}
+	if q.Document != "" {
+		t := query.NewTermQuery(string(q.Document))
+		t.SetField("document_id")
+		must = append(must, t)
+	}
 	if !q.From.IsZero() || !q.To.IsZero() {
 		incl := true
 		var to time.Time

@@ -44,6 +44,18 @@ type Job struct {
 
 	dir   string
 	alone bool // read with no other file at the same time
+	// state is queued or processing; the queue's lock guards it, and
+	// BatchID and SHA256 once the job is queued.
+	state chartscan.BatchStatus
+}
+
+// batch returns the job as the batch API shows a batch in progress. The
+// queue's lock is held.
+func (j *Job) batch() *chartscan.Batch {
+	return &chartscan.Batch{
+		ID: j.BatchID, Profile: j.Profile, SourceName: j.Name, SHA256: j.SHA256,
+		Status: j.state, Documents: []chartscan.DocumentID{}, ReceivedAt: j.ReceivedAt,
+	}
 }
 
 // maxUncleanStops is how many times chartscan may stop uncleanly while
@@ -66,15 +78,20 @@ func (j *Job) save() error { return safefile.WriteJSON(filepath.Join(j.dir, jobF
 
 // sum returns the file's SHA-256, hashing the file the first time and
 // keeping the answer in job.json.
-func (j *Job) sum() ([]byte, error) {
-	if b, err := hex.DecodeString(j.SHA256); err == nil && len(b) == sha256.Size {
+func (q *Queue) sum(j *Job) ([]byte, error) {
+	q.mu.Lock()
+	known := j.SHA256
+	q.mu.Unlock()
+	if b, err := hex.DecodeString(known); err == nil && len(b) == sha256.Size {
 		return b, nil
 	}
 	b, _, err := HashFile(j.source())
 	if err != nil {
 		return nil, err
 	}
+	q.mu.Lock()
 	j.SHA256, j.BatchID = hex.EncodeToString(b), chartscan.NewBatchID(b)
+	q.mu.Unlock()
 	return b, j.save()
 }
 
@@ -220,7 +237,7 @@ func (q *Queue) Resume() error {
 
 func (q *Queue) finishJob(j *Job) {
 	q.mu.Lock()
-	delete(q.status, j.BatchID)
+	delete(q.jobs, j.ID)
 	q.mu.Unlock()
 	os.RemoveAll(j.dir)
 }

@@ -67,7 +67,7 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 		q.finishJob(j)
 		return nil
 	}
-	sum, err := j.sum()
+	sum, err := q.sum(j)
 	if err != nil {
 		return fmt.Errorf("hash accepted file: %w", err)
 	}

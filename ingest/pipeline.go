@@ -236,12 +236,19 @@ func (p *Pipeline) commit(ctx context.Context, batch *chartscan.Batch, docs []*c
 	if err != nil {
 		return err
 	}
+	batch.PageKinds = map[chartscan.PageKind]int{}
+	for _, sp := range scanned {
+		batch.PageKinds[sp.page.Kind]++
+	}
 	done := time.Now().UTC()
 	batch.Status, batch.DoneAt = chartscan.BatchDone, &done
 	if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
 		return fmt.Errorf("index batch %s: %w", id, err)
 	}
-	return chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch)
+	if err := chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
+		return err
+	}
+	return chartscan.RecordChange(ctx, p.Store, chartscan.Change{Batch: id, Status: batch.Status, Profile: batch.Profile, Documents: batch.Documents})
 }
 
 // failed records a batch that failed, with the reason, beside where a
@@ -264,7 +271,10 @@ func (p *Pipeline) RecordFailed(ctx context.Context, batch *chartscan.Batch, rea
 	if rec.Documents == nil {
 		rec.Documents = []chartscan.DocumentID{}
 	}
-	return chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(rec.ID), &rec)
+	if err := chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(rec.ID), &rec); err != nil {
+		return err
+	}
+	return chartscan.RecordChange(ctx, p.Store, chartscan.Change{Batch: rec.ID, Status: rec.Status, Profile: rec.Profile})
 }
 
 func receivedAt(src Source) time.Time {

@@ -6,6 +6,7 @@ package ingest
 import (
 	"context"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -53,7 +54,7 @@ type Queue struct {
 	mu      sync.Mutex
 	pending []*Job
 	wake    chan struct{}
-	status  map[chartscan.BatchID]*chartscan.Batch // queued or processing
+	jobs    map[string]*Job // every job queued or being processed, by id
 	active  int
 	alone   bool // a file under suspicion is being read; no other starts
 }
@@ -63,7 +64,7 @@ func (q *Queue) init() {
 	defer q.mu.Unlock()
 	if q.wake == nil {
 		q.wake = make(chan struct{}, 1)
-		q.status = map[chartscan.BatchID]*chartscan.Batch{}
+		q.jobs = map[string]*Job{}
 	}
 }
 
@@ -77,12 +78,8 @@ func (q *Queue) log() *slog.Logger {
 func (q *Queue) enqueue(j *Job) {
 	q.mu.Lock()
 	q.pending = append(q.pending, j)
-	if j.BatchID != "" {
-		q.status[j.BatchID] = &chartscan.Batch{
-			ID: j.BatchID, Profile: j.Profile, SourceName: j.Name,
-			Status: chartscan.BatchQueued, Documents: []chartscan.DocumentID{}, ReceivedAt: j.ReceivedAt,
-		}
-	}
+	j.state = chartscan.BatchQueued
+	q.jobs[j.ID] = j
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -95,12 +92,26 @@ func (q *Queue) Status(id chartscan.BatchID) (*chartscan.Batch, bool) {
 	q.init()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	b, ok := q.status[id]
-	if !ok {
-		return nil, false
+	for _, j := range q.jobs {
+		if j.BatchID == id {
+			return j.batch(), true
+		}
 	}
-	c := *b
-	return &c, true
+	return nil, false
+}
+
+// Pending returns the files queued or being processed, oldest first, as
+// batches (whose id is "" while a watched file is not yet read).
+func (q *Queue) Pending() []*chartscan.Batch {
+	q.init()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]*chartscan.Batch, 0, len(q.jobs))
+	for _, j := range q.jobs {
+		out = append(out, j.batch())
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].ReceivedAt.Before(out[k].ReceivedAt) })
+	return out
 }
 
 // Len returns the number of files waiting or in progress.
@@ -175,9 +186,7 @@ func (q *Queue) work(ctx, pctx context.Context) {
 		q.log().Warn("ingest waiting for resources", "batch", string(j.BatchID), "err", err.Error(), "retry_in", backoff.String())
 		q.mu.Lock()
 		q.pending = append(q.pending, j)
-		if b := q.status[j.BatchID]; b != nil {
-			b.Status = chartscan.BatchQueued
-		}
+		j.state = chartscan.BatchQueued
 		q.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -200,9 +209,7 @@ func (q *Queue) next(ctx context.Context) *Job {
 			q.active++
 			j.alone = j.UncleanStops > 0
 			q.alone = j.alone
-			if b := q.status[j.BatchID]; b != nil {
-				b.Status = chartscan.BatchProcessing
-			}
+			j.state = chartscan.BatchProcessing
 			q.mu.Unlock()
 			return j
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -34,6 +35,27 @@ type Watcher struct {
 	Logger *slog.Logger
 	// Poll is how often settling files are checked; it must be positive.
 	Poll time.Duration
+
+	mu     sync.Mutex
+	strays map[string]chartscan.StrayFile // by path, as of the last listing
+}
+
+// Strays returns the files of the inboxes that no profile takes, as of
+// the last listing, by profile and name.
+func (w *Watcher) Strays() []chartscan.StrayFile {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]chartscan.StrayFile, 0, len(w.strays))
+	for _, s := range w.strays {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, k int) bool {
+		if out[i].Profile != out[k].Profile {
+			return out[i].Profile < out[k].Profile
+		}
+		return out[i].Name < out[k].Name
+	})
+	return out
 }
 
 // candidate is a file seen in an inbox and not yet taken.
@@ -101,6 +123,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	unlisted := map[string]int{} // inbox -> listings in a row that failed
 	scan := func() error {
+		strays := map[string]chartscan.StrayFile{}
 		for dir, prof := range inboxes {
 			ents, err := os.ReadDir(dir)
 			if err != nil {
@@ -113,11 +136,28 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 			delete(unlisted, dir)
 			for _, e := range ents {
-				if e.Type().IsRegular() {
-					see(filepath.Join(dir, e.Name()), prof)
+				if !e.Type().IsRegular() {
+					continue
+				}
+				path := filepath.Join(dir, e.Name())
+				if ignored(e.Name()) || prof.Matches(e.Name()) {
+					see(path, prof)
+					continue
+				}
+				if info, err := e.Info(); err == nil {
+					strays[path] = chartscan.StrayFile{Profile: prof.Name, Name: e.Name(), Size: info.Size(), Since: time.Now().UTC()}
 				}
 			}
 		}
+		w.mu.Lock()
+		for path, s := range strays {
+			if old, ok := w.strays[path]; ok {
+				s.Since = old.Since
+				strays[path] = s
+			}
+		}
+		w.strays = strays
+		w.mu.Unlock()
 		return nil
 	}
 	if err := scan(); err != nil {
@@ -194,3 +234,4 @@ func ignored(name string) bool {
 	}
 	return false
 }
+var _ chartscan.Inboxes = (*Watcher)(nil)

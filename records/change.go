@@ -134,6 +134,9 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 	if err := s.Index.PutDocument(ctx, d, pages); err != nil {
 		return nil, nil, fmt.Errorf("re-index document %s: %w", d.ID, err)
 	}
+	if err := chartscan.RecordChange(ctx, s.Store, chartscan.Change{Batch: d.BatchID, Documents: []chartscan.DocumentID{d.ID}}); err != nil {
+		return nil, nil, err
+	}
 	if s.Learner != nil && c.Section != nil {
 		if err := s.Learner.Learn(ctx, d.Section, pages); err != nil {
 			return nil, nil, fmt.Errorf("learn from correction of %s: %w", d.ID, err)
@@ -208,6 +211,9 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 	if err := s.Index.PutDocument(ctx, d, pages[:at]); err != nil {
 		return nil, nil, fmt.Errorf("re-index document %s: %w", d.ID, err)
 	}
+	if err := chartscan.RecordChange(ctx, s.Store, chartscan.Change{Batch: d.BatchID, Documents: []chartscan.DocumentID{d.ID, nd.ID}}); err != nil {
+		return nil, nil, err
+	}
 	if err := s.record(a, http.StatusCreated, audit.Entry{Action: audit.ActionSplit, Document: string(id), Batch: string(d.BatchID),
 		Detail: fmt.Sprintf("before %s into %s", before, nd.ID)}); err != nil {
 		return nil, nil, err
@@ -262,6 +268,11 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 	all := append(slices.Clone(pages), opages...)
 	if err := s.refile(ctx, d, all); err != nil {
 		return nil, err
+	}
+	for _, c := range []chartscan.Change{{Batch: d.BatchID, Documents: []chartscan.DocumentID{d.ID}}, {Batch: o.BatchID, Documents: []chartscan.DocumentID{o.ID}}} {
+		if err := chartscan.RecordChange(ctx, s.Store, c); err != nil {
+			return nil, err
+		}
 	}
 	return recorded(d, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionMerge, Document: string(id), Batch: string(d.BatchID),
 		Detail: fmt.Sprintf("with %s", other)}))

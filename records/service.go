@@ -35,12 +35,14 @@ type Auditor interface {
 // Service reads and changes records. Set Store and Audit; Index is nil on
 // a node that keeps no index (a capture node), where searches and the
 // review queue are EUNAVAILABLE; Intake is nil where nothing is captured
-// (a search node), where uploads are EUNAVAILABLE; Learner may be nil.
+// (a search node), where uploads are EUNAVAILABLE; Inboxes and Learner
+// may be nil.
 // It is safe for concurrent use.
 type Service struct {
 	Store    chartscan.ObjectStore
 	Index    chartscan.SearchIndex
 	Intake   chartscan.Intake
+	Inboxes  chartscan.Inboxes
 	Learner  Learner
 	Audit    Auditor
 	Profiles map[string]*chartscan.Profile

@@ -36,6 +36,10 @@ commands:
                         create an API token (roles: scanner, technician, admin)
   token list | token revoke --name NAME
                         list or revoke API tokens
+  user create --name NAME --role ROLE [--password-stdin]
+                        create a person who signs in to the web UI
+  user list | user disable --name NAME
+                        list or disable web UI users
   audit verify          check the audit log's hash chain
   coversheet --mrn M --section S [--name LAST^FIRST --dob YYYY-MM-DD] [--format qr] -o sheet.pdf
                         print a cover sheet (or --separator) for a scanning station
@@ -111,6 +115,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.reindex(ctx, args)
 	case "token":
 		return env.token(ctx, args)
+	case "user":
+		return env.user(ctx, args)
 	case "audit":
 		return env.audit(ctx, args)
 	case "coversheet":

@@ -206,6 +206,7 @@ func (m *Main) Open() error {
 		Store:    m.Store,
 		Index:    m.Index,
 		Intake:   m.Queue,
+		Inboxes:  m.Watcher,
 		Learner:  m.Classifier,
 		Audit:    m.Audit,
 		Profiles: m.Profiles,
