@@ -118,3 +118,57 @@ type SearchIndex interface {
 	// index cannot serve.
 	Count() (uint64, error)
 }
+
+// ParseSearchQuery reads a search from request parameters in the API's
+// names (q, section, mrn, from, to, limit, offset); param returns "" for
+// a parameter not given. Bad values are EINVALID.
+func ParseSearchQuery(param func(string) string) (SearchQuery, error) {
+	q := SearchQuery{Text: param("q"), MRN: param("mrn")}
+	var err error
+	if v := param("section"); v != "" {
+		if q.Section, err = ParseSection(v); err != nil {
+			return q, err
+		}
+	}
+	if q.From, err = DateParam(param, "from"); err != nil {
+		return q, err
+	}
+	if q.To, err = DateParam(param, "to"); err != nil {
+		return q, err
+	}
+	if q.Limit, err = IntParam(param, "limit", DefaultSearchLimit); err != nil {
+		return q, err
+	}
+	if q.Offset, err = IntParam(param, "offset", 0); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// DateParam reads a YYYY-MM-DD parameter; zero when not given, EINVALID
+// when malformed.
+func DateParam(param func(string) string, name string) (time.Time, error) {
+	v := param(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, Errorf(EINVALID, "%s: want a date as YYYY-MM-DD", name)
+	}
+	return t, nil
+}
+
+// IntParam reads a whole-number parameter; def when not given, EINVALID
+// when malformed.
+func IntParam(param func(string) string, name string, def int) (int, error) {
+	v := param(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, Errorf(EINVALID, "%s: want a whole number", name)
+	}
+	return n, nil
+}

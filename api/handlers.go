@@ -8,8 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,7 +81,7 @@ func (s *Server) batch(c echo.Context) error {
 
 // search: GET /api/v1/search?q=&section=&mrn=&from=&to=&limit=&offset=.
 func (s *Server) search(c echo.Context) error {
-	q, err := SearchQuery(c.QueryParam)
+	q, err := chartscan.ParseSearchQuery(c.QueryParam)
 	if err != nil {
 		return err
 	}
@@ -94,53 +92,8 @@ func (s *Server) search(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
-// SearchQuery reads a search from request parameters in the API's names
-// (q, section, mrn, from, to, limit, offset). Bad values are EINVALID.
-func SearchQuery(param func(string) string) (chartscan.SearchQuery, error) {
-	q := chartscan.SearchQuery{Text: param("q"), MRN: param("mrn")}
-	var err error
-	if v := param("section"); v != "" {
-		if q.Section, err = chartscan.ParseSection(v); err != nil {
-			return q, err
-		}
-	}
-	if q.From, err = dateParam(param, "from"); err != nil {
-		return q, err
-	}
-	if q.To, err = dateParam(param, "to"); err != nil {
-		return q, err
-	}
-	if q.Limit, err = intParam(param, "limit", chartscan.DefaultSearchLimit); err != nil {
-		return q, err
-	}
-	if q.Offset, err = intParam(param, "offset", 0); err != nil {
-		return q, err
-	}
-	return q, nil
-}
-
-func dateParam(param func(string) string, name string) (time.Time, error) {
-	v := param(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return time.Time{}, chartscan.Errorf(chartscan.EINVALID, "%s: want a date as YYYY-MM-DD", name)
-	}
-	return t, nil
-}
-
 func intParam(param func(string) string, name string, def int) (int, error) {
-	v := param(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, chartscan.Errorf(chartscan.EINVALID, "%s: want a whole number", name)
-	}
-	return n, nil
+	return chartscan.IntParam(param, name, def)
 }
 
 // document: GET /api/v1/documents/{id}, the manifest with page summaries.
@@ -276,7 +229,7 @@ func (s *Server) review(c echo.Context) error {
 
 // auditLog: GET /api/v1/audit?since=&actor=&document=&limit=.
 func (s *Server) auditLog(c echo.Context) error {
-	f, err := AuditFilter(c.QueryParam)
+	f, err := audit.ParseFilter(c.QueryParam)
 	if err != nil {
 		return err
 	}
@@ -285,27 +238,4 @@ func (s *Server) auditLog(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
-}
-
-// AuditFilter reads an audit query from request parameters (since, actor,
-// document, limit). Bad values are EINVALID.
-func AuditFilter(param func(string) string) (audit.Filter, error) {
-	f := audit.Filter{Actor: param("actor"), Document: param("document")}
-	if v := param("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			if t, err = time.Parse(time.DateOnly, v); err != nil {
-				return f, chartscan.Errorf(chartscan.EINVALID, "since: want RFC 3339 time or YYYY-MM-DD")
-			}
-		}
-		f.Since = t
-	}
-	var err error
-	if f.Limit, err = intParam(param, "limit", 100); err != nil {
-		return f, err
-	}
-	if f.Limit < 1 || f.Limit > 1000 {
-		return f, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to 1000")
-	}
-	return f, nil
 }

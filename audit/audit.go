@@ -205,6 +205,30 @@ type Filter struct {
 	Limit    int       // most recent first; 0 means 1000
 }
 
+// ParseFilter reads an audit query from request parameters (since as
+// RFC 3339 or YYYY-MM-DD, actor, document, limit 1..1000, default 100);
+// param returns "" for a parameter not given. Bad values are EINVALID.
+func ParseFilter(param func(string) string) (Filter, error) {
+	f := Filter{Actor: param("actor"), Document: param("document")}
+	if v := param("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, v); err != nil {
+				return f, chartscan.Errorf(chartscan.EINVALID, "since: want RFC 3339 time or YYYY-MM-DD")
+			}
+		}
+		f.Since = t
+	}
+	var err error
+	if f.Limit, err = chartscan.IntParam(param, "limit", 100); err != nil {
+		return f, err
+	}
+	if f.Limit < 1 || f.Limit > 1000 {
+		return f, chartscan.Errorf(chartscan.EINVALID, "limit must be 1 to 1000")
+	}
+	return f, nil
+}
+
 // Query returns the entries that match f, most recent first.
 func (l *Log) Query(f Filter) ([]Entry, error) {
 	if f.Limit <= 0 {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 
+	"golang.org/x/image/draw"
 	_ "golang.org/x/image/tiff"
 
 	"chartscan"
@@ -180,10 +181,14 @@ func (s *Service) Page(ctx context.Context, a chartscan.Actor, id chartscan.Page
 
 // Image formats PageImage can be asked for.
 const (
-	AsStored = ""    // the image as it was stored (PNG, the scan's JPEG or TIFF)
-	AsPNG    = "png" // PNG, converted when stored otherwise
-	AsWeb    = "web" // as stored when a browser shows it (PNG, JPEG), else PNG
+	AsStored = ""      // the image as it was stored (PNG, the scan's JPEG or TIFF)
+	AsPNG    = "png"   // PNG, converted when stored otherwise
+	AsWeb    = "web"   // as stored when a browser shows it (PNG, JPEG), else PNG
+	AsThumb  = "thumb" // a grey PNG ThumbWidth pixels wide
 )
+
+// ThumbWidth is the width of a page thumbnail, in pixels.
+const ThumbWidth = 160
 
 // PageImage opens a page image: as stored, or converted for viewers that
 // do not show TIFF. The caller must close the reader. Technician role. An
@@ -192,7 +197,7 @@ func (s *Service) PageImage(ctx context.Context, a chartscan.Actor, id chartscan
 	if err := grant(a, chartscan.RoleTechnician); err != nil {
 		return nil, "", err
 	}
-	if format != AsStored && format != AsPNG && format != AsWeb {
+	if format != AsStored && format != AsPNG && format != AsWeb && format != AsThumb {
 		return nil, "", chartscan.Errorf(chartscan.EINVALID, "format: only png")
 	}
 	p, err := s.loadPage(ctx, id)
@@ -203,7 +208,7 @@ func (s *Service) PageImage(ctx context.Context, a chartscan.Actor, id chartscan
 	if err != nil {
 		return nil, "", fmt.Errorf("page %s image: %w", id, err)
 	}
-	convert := (format == AsPNG && p.ImageType != "image/png") || (format == AsWeb && p.ImageType == "image/tiff")
+	convert := (format == AsPNG && p.ImageType != "image/png") || (format == AsWeb && p.ImageType == "image/tiff") || format == AsThumb
 	var out io.ReadCloser = r
 	ctype := p.ImageType
 	if convert {
@@ -212,7 +217,12 @@ func (s *Service) PageImage(ctx context.Context, a chartscan.Actor, id chartscan
 		if err != nil {
 			return nil, "", fmt.Errorf("page %s image: %w", id, err)
 		}
-		b, err := raster.EncodePNG(img, p.ImageType == "image/tiff" && isBilevel(img))
+		var b []byte
+		if format == AsThumb {
+			b, err = thumbnail(img)
+		} else {
+			b, err = raster.EncodePNG(img, p.ImageType == "image/tiff" && isBilevel(img))
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -320,4 +330,16 @@ func (s *Service) loadPage(ctx context.Context, id chartscan.PageID) (*chartscan
 		return nil, chartscan.Errorf(chartscan.ENOTFOUND, "no page %s", id)
 	}
 	return p, err
+}
+
+// thumbnail scales a page image to ThumbWidth pixels wide, in grey.
+func thumbnail(img image.Image) ([]byte, error) {
+	b := img.Bounds()
+	if b.Dx() == 0 || b.Dy() == 0 {
+		return nil, chartscan.Errorf(chartscan.EINVALID, "empty page image")
+	}
+	h := max(1, b.Dy()*ThumbWidth/b.Dx())
+	dst := image.NewGray(image.Rect(0, 0, ThumbWidth, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return raster.EncodePNG(dst, false)
 }

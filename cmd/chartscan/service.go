@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +28,7 @@ import (
 	"chartscan/raster"
 	"chartscan/records"
 	"chartscan/storage"
+	"chartscan/web"
 )
 
 // Main is the chartscan program wired together: configuration, object
@@ -51,7 +54,14 @@ type Main struct {
 	Tokens     *auth.Store
 	Audit      *audit.Log
 	Metrics    *metrics.Metrics
+	Users      *auth.Users
+	Sessions   *auth.Sessions
+	UI         *web.Server
 	HTTP       *api.Server
+
+	// Console receives what is said to the person who started the
+	// service (the one-time set-up link), not to the log. nil is stderr.
+	Console io.Writer
 
 	// OCRCommand overrides the OCR worker program (tests).
 	OCRCommand []string
@@ -212,6 +222,19 @@ func (m *Main) Open() error {
 		Profiles: m.Profiles,
 		Logger:   m.Logger.With("component", "records"),
 	}
+	m.Users = auth.NewUsers(cfg.UsersFile())
+	m.Sessions = auth.NewSessions(cfg.UI.IdleTimeout, cfg.UI.AbsoluteTimeout)
+	names := make([]string, 0, len(m.Profiles))
+	for n := range m.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if m.UI, err = web.New(web.Config{
+		Records: m.Records, Users: m.Users, Sessions: m.Sessions, Audit: m.Audit,
+		Profiles: names, Secure: cfg.TLS.Cert != "", Logger: m.Logger.With("component", "ui"),
+	}); err != nil {
+		return err
+	}
 	m.HTTP = api.New(api.Deps{
 		Records:   m.Records,
 		Tokens:    m.Tokens,
@@ -219,9 +242,33 @@ func (m *Main) Open() error {
 		Health:    m.health,
 		Ready:     m.state.ready,
 		Metrics:   m.Metrics,
+		UI:        m.UI,
 		MaxUpload: int64(cfg.API.MaxUpload),
 		Logger:    m.Logger.With("component", "http"),
 	})
+	return nil
+}
+
+// greet tells the person who started a fresh installation, with no user
+// yet, how to get in: a one-time link that creates the first administrator.
+func (m *Main) greet() error {
+	link, err := m.UI.SetupLink()
+	if err != nil || link == "" {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(m.HTTP.Addr())
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	scheme := "http"
+	if m.Config.TLS.Cert != "" {
+		scheme = "https"
+	}
+	w := m.Console
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintf(w, "\nchartscan has no users yet. To create the first administrator, open this link (it works once):\n\n    %s://%s%s\n\n", scheme, net.JoinHostPort(host, port), link)
 	return nil
 }
 
@@ -267,6 +314,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
 	}
 	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
+	if err := m.greet(); err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
 
 	var g oklogrun.Group
 	stopping := make(chan struct{})
