@@ -234,4 +234,5 @@ func ignored(name string) bool {
 	}
 	return false
 }
+
 var _ chartscan.Inboxes = (*Watcher)(nil)

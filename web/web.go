@@ -321,12 +321,12 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04")
 	},
-	"name": displayName,
-	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"name":     displayName,
+	"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	"sections": func() []chartscan.Section { return chartscan.Sections },
-	"label": sectionLabel,
-	"add": func(a, b int) int { return a + b },
-	"kind": func(m map[chartscan.PageKind]int, k string) int { return m[chartscan.PageKind(k)] },
+	"label":    sectionLabel,
+	"add":      func(a, b int) int { return a + b },
+	"kind":     func(m map[chartscan.PageKind]int, k string) int { return m[chartscan.PageKind(k)] },
 	"query": func(kv ...string) template.URL {
 		v := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
