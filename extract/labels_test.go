@@ -64,6 +64,9 @@ func TestLabelShapes(t *testing.T) {
 		{"patient only in the footer",
 			"OPERATIVE REPORT\nPREOPERATIVE DIAGNOSIS: Cholelithiasis.\nline three\nline four\nline five\nline six\nline seven\nline eight\nline nine\nline ten\nline eleven\nPatient: PARK, JIN   MRN: 8812345   DOB: 01/02/1970",
 			Fields{MRN: "8812345", Name: "PARK^JIN", DOB: "1970-01-02", Title: "OPERATIVE REPORT"}},
+		{"zeros read as Q",
+			"Patient: HARRIS, LINDA MRN: 04471203 Bed4 Born: 12 Mar 1948\nAdm. Date: Q1/30/2026 Attending: Dr. Moss",
+			Fields{MRN: "04471203", Name: "HARRIS^LINDA", DOB: "1948-03-12", ServiceDate: "2026-01-30", Header: true}},
 		{"MRN with a letter glued after it",
 			"Patient: LEE, ANN  MRN: 1234567B  DOB 3/4/57",
 			Fields{MRN: "12345678", Name: "LEE^ANN", DOB: "1957-03-04", Header: true}},
@@ -109,6 +112,7 @@ func TestMRNRepairStaysInsideTheToken(t *testing.T) {
 		"MRN: 1234-567":             "1234567",
 		"MRN: 12345678/V0022":       "12345678",
 		"Medical Record #: OO12345": "0012345",
+		"Chart No. Q5512093":        "05512093",
 	} {
 		if got := e.Page(text).MRN; got != want {
 			t.Errorf("%q: MRN %q, want %q", text, got, want)

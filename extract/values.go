@@ -30,7 +30,7 @@ func skipSep(s string) int {
 // next to a separator.
 var dateValueRE = regexp.MustCompile(`(?i)^(?:` +
 	`\d{4}-\d{1,2}-\d{1,2}|` +
-	`[0-9OoIlSB|]{1,2} ?[/.\-] ?[0-9OoIlSB|]{1,2} ?[/.\-] ?[0-9OoIlSB|]{2,4}|` +
+	`[0-9OoQIlSB|]{1,2} ?[/.\-] ?[0-9OoQIlSB|]{1,2} ?[/.\-] ?[0-9OoQIlSB|]{2,4}|` +
 	`(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|` +
 	`\d{1,2}(?:st|nd|rd|th)?[\s\-](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s\-,]+\d{2,4}|` +
 	`(?:19|20)\d{6})`)
@@ -53,7 +53,7 @@ func dateValue(s string, birth bool) (string, int) {
 	return "", 0
 }
 
-func isDigitish(r rune) bool { return strings.ContainsRune("OoIlSB", r) }
+func isDigitish(r rune) bool { return strings.ContainsRune("OoQIlSB", r) }
 
 var months = map[string]time.Month{
 	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -70,7 +70,7 @@ var (
 
 // digitRepair maps what OCR reads in place of digits inside a numeric
 // token back to the digits.
-var digitRepair = strings.NewReplacer("O", "0", "o", "0", "I", "1", "l", "1", "|", "1", "S", "5", "B", "8")
+var digitRepair = strings.NewReplacer("O", "0", "o", "0", "Q", "0", "I", "1", "l", "1", "|", "1", "S", "5", "B", "8")
 
 // parseDate returns a date as YYYY-MM-DD, or "" when s is not a real
 // date. Numeric dates are read month first (US forms). Two-digit years are
@@ -136,7 +136,7 @@ func parseDate(s string, birth bool) string {
 // word, never more digits — except further groups of real digits when
 // the site prints its numbers in groups ("00 123 456") and the first
 // group alone is not a whole number. Inside the token, letters OCR reads
-// for digits are repaired (O→0, I and l→1, S→5, B→8), and a word run
+// for digits are repaired (O and Q→0, I and l→1, S→5, B→8), and a word run
 // into the number ("12345678DOB", "1234567Bed") is cut off.
 func (e *Extractor) mrnValue(s string) (string, int) {
 	k := skipSep(s)
@@ -211,7 +211,7 @@ func (e *Extractor) mrnToken(tok string) string {
 		cut--
 	}
 	if run := tok[cut:]; cut > 0 && len(run) >= 2 && strings.ContainsFunc(run, func(r rune) bool {
-		return !strings.ContainsRune("OoIlSB", r)
+		return !strings.ContainsRune("OoQIlSB", r)
 	}) {
 		return e.repairMRN(tok[:cut])
 	}

@@ -183,3 +183,15 @@ func splitName(n string) (family, given string) {
 	family, given, _ = strings.Cut(n, "^")
 	return family, given
 }
+
+// SameName reports whether two names as pages carry them (LAST^FIRST)
+// can be one person's, by the rules Check applies: a missing name
+// disagrees with nothing.
+func SameName(a, b string) bool {
+	fam, giv := splitName(b)
+	return compareName(a, &chartscan.Patient{FamilyName: fam, GivenName: giv}) != aDiffers
+}
+
+// SameDOB reports whether two dates of birth (YYYY-MM-DD) can be one, by
+// the rules Check applies: a missing date disagrees with nothing.
+func SameDOB(a, b string) bool { return compareDOB(a, b) != aDiffers }

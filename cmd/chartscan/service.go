@@ -20,6 +20,7 @@ import (
 	"chartscan/index"
 	"chartscan/ingest"
 	"chartscan/ocr"
+	"chartscan/patients"
 	"chartscan/raster"
 	"chartscan/records"
 	"chartscan/storage"
@@ -118,6 +119,10 @@ func (m *Main) Open() error {
 	if err := m.OpenStorage(); err != nil {
 		return err
 	}
+	mpi, err := patients.Open(cfg.Patients.CSV, cfg.Patients.FHIRURL, cfg.Patients.FHIRToken, m.Logger.With("component", "patients"))
+	if err != nil {
+		return err
+	}
 	base, err := classify.BuiltinModel()
 	if err != nil {
 		return err
@@ -142,6 +147,7 @@ func (m *Main) Open() error {
 		Index:      m.Index,
 		OCR:        m.OCR,
 		Classifier: m.Classifier,
+		Patients:   mpi,
 		Limits: raster.Limits{
 			MaxPages:      cfg.Limits.MaxPages,
 			MaxPagePixels: cfg.Limits.MaxPagePixels,
