@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Fields is what one page says about its patient and document.
@@ -30,6 +31,11 @@ type Fields struct {
 	Header bool
 	// Continued is true when the page says it continues a document.
 	Continued bool
+	// MRNUnread is true when the top of the page labels an MRN whose
+	// value could not be read (a number OCR garbled, or none printed),
+	// and no MRN was found elsewhere on the page: a patient header
+	// whose patient is not known.
+	MRNUnread bool
 }
 
 // Extractor reads Fields from page text. It is safe for concurrent use.
@@ -83,6 +89,9 @@ type found struct {
 	tier  int // lower is preferred
 	at    labelAt
 	value string
+	// unread: no value was read, and what follows the label is
+	// nothing or looks like a number (not another word).
+	unread bool
 }
 
 // Page reads the fields of one page.
@@ -101,6 +110,11 @@ func (e *Extractor) Page(text string) Fields {
 	if f.MRN == "" {
 		all, _ := e.region(lines, false)
 		f.MRN = pick(all, fMRN)
+	}
+	if f.MRN == "" {
+		for _, x := range topFound {
+			f.MRNUnread = f.MRNUnread || x.field == fMRN && x.unread
+		}
 	}
 	f.Name = pickName(topFound)
 	if f.Name == "" {
@@ -218,7 +232,13 @@ func (e *Extractor) labels(l *line, bare bool) []found {
 			i = best.at.j
 			continue
 		}
-		best.value, _ = e.value(best.field, l.after(best.at))
+		after := l.after(best.at)
+		best.value, _ = e.value(best.field, after)
+		if best.value == "" {
+			rest := after[skipSep(after):]
+			r, _ := utf8.DecodeRuneInString(rest)
+			best.unread = rest == "" || unicode.IsDigit(r) || isDigitish(r) || r == '@'
+		}
 		out = append(out, best)
 		i = best.at.j
 	}
@@ -260,18 +280,28 @@ func headerRow(l *line, labels []found) bool {
 	return true
 }
 
-// valuesInOrder reads one value per label from text, in order.
+// valuesInOrder reads one value per label from text, in order. A value
+// that does not read (OCR garbled it) is skipped as one token and left
+// empty, so that the columns after it still line up; at least two values
+// must read.
 func (e *Extractor) valuesInOrder(text string, labels []found) ([]string, bool) {
 	vals := make([]string, len(labels))
-	pos := 0
+	pos, read := 0, 0
 	for k, x := range labels {
 		v, n := e.value(x.field, text[pos:])
 		if v == "" {
-			return nil, false
+			pos += skipSep(text[pos:])
+			if i := strings.IndexFunc(text[pos:], unicode.IsSpace); i >= 0 {
+				pos += i
+			} else {
+				pos = len(text)
+			}
+			continue
 		}
 		vals[k], pos = v, pos+n
+		read++
 	}
-	return vals, true
+	return vals, read >= 2
 }
 
 // A continuation header: "LAST, FIRST   MRN: 123 (continued)".

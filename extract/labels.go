@@ -127,9 +127,11 @@ func splitGlued(text string, start, end int) []span {
 // glueHeads are the label words OCR is seen to run into a value.
 var glueHeads = map[string]bool{"mrn": true, "dob": true, "dos": true, "mr": true, "no": true, "id": true}
 
+// single reports whether w is one letter (or a digit OCR puts for one:
+// "D.0.B.").
 func single(w string) bool {
 	r, n := utf8.DecodeRuneInString(w)
-	return n == len(w) && unicode.IsLetter(r)
+	return n == len(w) && (unicode.IsLetter(r) || strings.ContainsRune("0158", r))
 }
 
 // dotGap reports whether the text between two letters is a dot with

@@ -49,6 +49,9 @@ func TestLabelShapes(t *testing.T) {
 		{"OCR slips inside label words",
 			"Medlcal Record Number: 5512345  Patlent: ROSS, ANNA\nD0B: 04/12/1957   Dale of Servlce: 02/03/2026",
 			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", ServiceDate: "2026-02-03", Header: true}},
+		{"a zero in a dotted label",
+			"Patient: ROSS, ANNA   M.R.N. 5512345   D.0.B. 04/12/1957",
+			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", Header: true}},
 		{"label run into the value",
 			"Patient: ROSS, ANNA MRN5512345 DOB04/12/1957",
 			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", Header: true}},
@@ -135,6 +138,24 @@ func TestOCRDistance(t *testing.T) {
 	for w, want := range map[string]string{"dale": "date", "servlce": "service", "data": "data", "d0b": "d0b", "patlent": "patient", "mrm": "mrm"} {
 		if got := canonical(w); got != want {
 			t.Errorf("canonical(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
+
+// A page that labels an MRN whose value does not read says so: it is a
+// patient header whose patient is not known.
+func TestMRNUnread(t *testing.T) {
+	e, _ := New("")
+	for text, want := range map[string]bool{
+		"Patient: ROSS, ANNA   MRN: 55l2#4   DOB: 04/12/1957":                              true,
+		"Patient: ROSS, ANNA   MRN: ________":                                              true,
+		"Patient Name   Chart No.   Birth Date\nR0SS ANNA   ~~~   ~~~":                     true,
+		"Patient: ROSS, ANNA   MRN: 5512345":                                               false,
+		"Please bring your MRN card to every visit.":                                       false,
+		"Patient: ROSS, ANNA   MRN: 55l2#4\nthe rest of the page\nMRN: 5512345 (repeated)": false,
+	} {
+		if got := e.Page(text).MRNUnread; got != want {
+			t.Errorf("%q: MRNUnread %v, want %v", text, got, want)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // separator reports whether r may stand between a label and its value:
 // spaces, the punctuation forms use, and what OCR makes of specks.
 func separator(r rune) bool {
-	return unicode.IsSpace(r) || strings.ContainsRune(`:;.,=!|'"“”‘’_~*#-()[]°•·»«>`, r)
+	return unicode.IsSpace(r) || strings.ContainsRune(`:;.,=!|'"“”‘’_~*#-–—()[]°•·»«>`, r)
 }
 
 // skipSep returns the length of the separators at the start of s.
@@ -30,9 +30,9 @@ func skipSep(s string) int {
 // next to a separator.
 var dateValueRE = regexp.MustCompile(`(?i)^(?:` +
 	`\d{4}-\d{1,2}-\d{1,2}|` +
-	`[0-9OoQIlSB|]{1,2} ?[/.\-] ?[0-9OoQIlSB|]{1,2} ?[/.\-] ?[0-9OoQIlSB|]{2,4}|` +
+	`[0-9OoQ@IlSB|]{1,2} ?[/.\-] ?[0-9OoQ@IlSB|]{1,2} ?[/.\-] ?[0-9OoQ@IlSB|]{2,4}|` +
 	`(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|` +
-	`\d{1,2}(?:st|nd|rd|th)?[\s\-](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s\-,]+\d{2,4}|` +
+	`[0-9OoQ@Il]{1,2}(?:st|nd|rd|th)?[\s\-](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s\-,]+\d{2,4}|` +
 	`(?:19|20)\d{6})`)
 
 // dateValue reads a date at the start of s (after separators), as
@@ -65,12 +65,12 @@ var (
 	numericRE = regexp.MustCompile(`^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})$`)
 	compactRE = regexp.MustCompile(`^((?:19|20)\d{2})(\d{2})(\d{2})$`)
 	monthRE   = regexp.MustCompile(`(?i)^([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$`)
-	dayMonRE  = regexp.MustCompile(`(?i)^(\d{1,2})(?:st|nd|rd|th)?[\s\-]([a-z]{3})[a-z]*\.?[\s\-,]+(\d{2,4})$`)
+	dayMonRE  = regexp.MustCompile(`(?i)^([0-9OoQ@Il]{1,2})(?:st|nd|rd|th)?[\s\-]([a-z]{3})[a-z]*\.?[\s\-,]+(\d{2,4})$`)
 )
 
 // digitRepair maps what OCR reads in place of digits inside a numeric
 // token back to the digits.
-var digitRepair = strings.NewReplacer("O", "0", "o", "0", "Q", "0", "I", "1", "l", "1", "|", "1", "S", "5", "B", "8")
+var digitRepair = strings.NewReplacer("O", "0", "o", "0", "Q", "0", "@", "0", "I", "1", "l", "1", "|", "1", "S", "5", "B", "8")
 
 // parseDate returns a date as YYYY-MM-DD, or "" when s is not a real
 // date. Numeric dates are read month first (US forms). Two-digit years are
@@ -136,7 +136,7 @@ func parseDate(s string, birth bool) string {
 // word, never more digits — except further groups of real digits when
 // the site prints its numbers in groups ("00 123 456") and the first
 // group alone is not a whole number. Inside the token, letters OCR reads
-// for digits are repaired (O and Q→0, I and l→1, S→5, B→8), and a word run
+// for digits are repaired (O, Q and @→0, I and l→1, S→5, B→8), and a word run
 // into the number ("12345678DOB", "1234567Bed") is cut off.
 func (e *Extractor) mrnValue(s string) (string, int) {
 	k := skipSep(s)
@@ -191,7 +191,7 @@ func allDigits(s string) bool {
 func (e *Extractor) mrnToken(tok string) string {
 	// Punctuation other than hyphens ends the number ("1234567/V22",
 	// "12345678:").
-	if i := strings.IndexFunc(tok, func(r rune) bool { return r != '-' && r != '|' && !isWordRune(r) }); i >= 0 {
+	if i := strings.IndexFunc(tok, func(r rune) bool { return r != '-' && r != '|' && r != '@' && !isWordRune(r) }); i >= 0 {
 		tok = tok[:i]
 	}
 	tok = strings.Trim(strings.ReplaceAll(tok, "-", ""), "|")

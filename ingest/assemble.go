@@ -102,7 +102,7 @@ func (a *Assembler) startsDocument(prof *chartscan.Profile, cur *docState, p pag
 	} else if len(cur.pages) > 0 {
 		curMRN = cur.pages[0].fields.MRN
 	}
-	if prof.Separation.PatientChange && f.MRN != "" && curMRN != "" && f.MRN != curMRN {
+	if prof.Separation.PatientChange && (f.MRN != "" && curMRN != "" && f.MRN != curMRN || otherPatient(cur, f)) {
 		return true // another patient is always another document
 	}
 	if f.Continued {
@@ -111,8 +111,8 @@ func (a *Assembler) startsDocument(prof *chartscan.Profile, cur *docState, p pag
 	if len(cur.pages) == 0 {
 		return false // the first page after a cover sheet
 	}
-	if f.Header {
-		return true // the first page of a document
+	if f.Header || f.MRNUnread {
+		return true // the first page of a document, even one whose MRN did not read
 	}
 	if !prof.Separation.SectionChange || cur.cover != nil {
 		return false

@@ -22,6 +22,9 @@ func (a *Assembler) checkPatient(ctx context.Context, ex *extract.Extractor, d *
 	doc := d.doc
 	var names, dobs []string
 	for _, p := range d.pages {
+		if p.fields.MRNUnread {
+			addReason(doc, "an MRN on the pages could not be read")
+		}
 		if p.fields.Name != "" {
 			names = append(names, p.fields.Name)
 		}
@@ -72,4 +75,24 @@ func allAgree(vs []string, same func(a, b string) bool) bool {
 		}
 	}
 	return true
+}
+
+// otherPatient reports whether a page plainly names another patient than
+// the document it follows, by name or date of birth (beyond OCR slips):
+// a page whose MRN was not read still starts a document of its own then.
+func otherPatient(cur *docState, f extract.Fields) bool {
+	name, dob := "", ""
+	if c := cur.cover; c != nil {
+		name, dob = c.Name, c.DOB
+	}
+	if len(cur.pages) > 0 {
+		if name == "" {
+			name = cur.pages[0].fields.Name
+		}
+		if dob == "" {
+			dob = cur.pages[0].fields.DOB
+		}
+	}
+	return f.Name != "" && name != "" && !patients.SameName(f.Name, name) ||
+		f.DOB != "" && dob != "" && !patients.SameDOB(f.DOB, dob)
 }
