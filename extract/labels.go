@@ -144,6 +144,16 @@ func dotGap(g string) bool {
 // mostly digits (a value), else the lower-case word with OCR's digits for
 // letters mapped back, canonicalised to the label vocabulary.
 func labelForm(w string) string {
+	f := plainForm(w)
+	if f == "9" || f == "#" {
+		return f
+	}
+	return canonical(f)
+}
+
+// plainForm is labelForm without the correction of OCR slips: what
+// stops a name must be a label word as printed, or "Dale" would end it.
+func plainForm(w string) string {
 	letters, digits := 0, 0
 	for _, r := range w {
 		switch {
@@ -175,7 +185,7 @@ func labelForm(w string) string {
 		}
 		b.WriteRune(foldAccent(r))
 	}
-	return canonical(b.String())
+	return b.String()
 }
 
 // foldAccent maps the accented Latin letters OCR produces on English

@@ -309,7 +309,7 @@ func nameTokens(s string) ([]string, int) {
 		if core == "" {
 			break
 		}
-		f := labelForm(core)
+		f := plainForm(core)
 		if honorifics[f] && len(out) == 0 {
 			pos += j
 			continue
