@@ -440,6 +440,9 @@ func (c *Config) finish() error {
 			return fmt.Errorf("config: patients.csv: file %s does not exist", c.Patients.CSV)
 		}
 	}
+	if c.Patients.FHIRToken != "" && c.Patients.FHIRURL == "" {
+		return errors.New("config: patients.fhir_token: set without patients.fhir_url")
+	}
 	if c.Patients.FHIRURL != "" {
 		u, err := url.Parse(c.Patients.FHIRURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

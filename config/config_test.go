@@ -113,6 +113,7 @@ func TestErrors(t *testing.T) {
 		{"patient file is a folder", "patients: {csv: " + dir + "}\n", nil, "patients.csv: file"},
 		{"fhir not http", "patients:\n  fhir_url: ftp://ehr.local/fhir\n", nil, "patients.fhir_url: must be an http"},
 		{"fhir no host", "", []string{"CHARTSCAN_PATIENTS_FHIR_URL=https:///fhir"}, "patients.fhir_url"},
+		{"fhir token alone", "", []string{"CHARTSCAN_PATIENTS_FHIR_TOKEN=t"}, "patients.fhir_token: set without"},
 		{"unknown patients key", "patients:\n  cvs: x.csv\n", nil, `unknown key "cvs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -233,6 +233,10 @@ func (e *Extractor) labels(l *line, bare bool) []found {
 			continue
 		}
 		after := l.after(best.at)
+		if (best.field >= fName || plainWords[l.words[best.at.j].form]) && !marked(after) && !headerOnly(l, best.at) {
+			i = best.at.j
+			continue // prose, not a label
+		}
 		best.value, _ = e.value(best.field, after)
 		if best.value == "" {
 			rest := after[skipSep(after):]
@@ -243,6 +247,12 @@ func (e *Extractor) labels(l *line, bare bool) []found {
 		i = best.at.j
 	}
 	return out
+}
+
+// headerOnly reports whether nothing but another label or the end of
+// the line follows a label: a column head, which needs no colon.
+func headerOnly(l *line, a labelAt) bool {
+	return strings.TrimSpace(l.after(a)) == "" || a.j+1 < len(l.words) && l.words[a.j+1].form != "9" && skipSep(l.text[l.words[a.j].end:l.words[a.j+1].start]) == l.words[a.j+1].start-l.words[a.j].end && vocabulary[l.words[a.j+1].form]
 }
 
 // value reads the value of a field at the start of s, and how much of s

@@ -81,7 +81,7 @@ func scanLine(text string) *line {
 	var merged []span
 	for k := 0; k < len(spans); k++ {
 		s := spans[k]
-		if single(text[s.start:s.end]) {
+		if single(text[s.start:s.end]) || speckGlued(text[s.start:s.end]) {
 			e := k
 			for e+1 < len(spans) && single(text[spans[e+1].start:spans[e+1].end]) && dotGap(text[spans[e].end:spans[e+1].start]) {
 				e++
@@ -132,6 +132,13 @@ var glueHeads = map[string]bool{"mrn": true, "dob": true, "dos": true, "mr": tru
 func single(w string) bool {
 	r, n := utf8.DecodeRuneInString(w)
 	return n == len(w) && (unicode.IsLetter(r) || strings.ContainsRune("0158", r))
+}
+
+// speckGlued reports whether w is a capital letter with a speck OCR read
+// as a small letter glued before it ("iD.O.B."): it may start an
+// abbreviation, the speck left to the grammar.
+func speckGlued(w string) bool {
+	return len(w) == 2 && w[0] >= 'a' && w[0] <= 'z' && w[1] >= 'A' && w[1] <= 'Z'
 }
 
 // dotGap reports whether the text between two letters is a dot with
@@ -379,11 +386,12 @@ var (
 	bareDate = grammar(dateW)
 	// Name labels: the whole name, or its parts.
 	nameLabel = grammar(
-		`(?:patient|patients|pt|client|resident)(?: full| legal)?(?: name)?`,
+		`(?:patient|patients|client|resident)(?: full| legal)?(?: name)?`,
+		`pt(?: full| legal)? name`,
 		`(?:full |legal )?name`, `name of patient`,
 	)
-	familyLabel = grammar(`last name`, `surname`, `family name`, `last`)
-	givenLabel  = grammar(`first name`, `given names?`, `forenames?`, `first`)
+	familyLabel = grammar(`last name`, `surname`, `family name`)
+	givenLabel  = grammar(`first name`, `given names?`, `forenames?`)
 )
 
 // notServiceBefore are words that make a following "Date" some other date.
@@ -409,6 +417,22 @@ var notPatientBefore = map[string]bool{
 	"surgeon": true, "anesthesiologist": true, "pcp": true, "responsible": true, "party": true,
 	"relative": true, "next": true, "kin": true, "agent": true, "interpreter": true, "last": true,
 	"first": true, "family": true, "given": true, "middle": true, "maiden": true, "user's": true,
+}
+
+// plainWords are label words that are also words of prose ("performed
+// on", "the patient"): as a label, such a word must be followed by a
+// colon or the like, as forms print it.
+var plainWords = map[string]bool{
+	"on": true, "collected": true, "reported": true, "performed": true, "drawn": true, "received": true,
+	"discharged": true, "admitted": true, "seen": true, "born": true, "visit": true, "encounter": true,
+	"admission": true, "admit": true, "birth": true,
+}
+
+// marked reports whether the text after a label starts (after spaces)
+// with the punctuation forms put between a label and its value.
+func marked(after string) bool {
+	t := strings.TrimLeft(after, " \t")
+	return t != "" && strings.ContainsRune(":;!|=#.-–—", []rune(t)[0])
 }
 
 // labelAt is a label found on a line: it spans words i..j.

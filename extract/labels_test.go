@@ -49,6 +49,9 @@ func TestLabelShapes(t *testing.T) {
 		{"OCR slips inside label words",
 			"Medlcal Record Number: 5512345  Patlent: ROSS, ANNA\nD0B: 04/12/1957   Dale of Servlce: 02/03/2026",
 			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", ServiceDate: "2026-02-03", Header: true}},
+		{"a speck read as a letter glued to a dotted label",
+			"Patient: ROSS, ANNA   MRN: 5512345\niD.O.B.: 04/12/1957",
+			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", Header: true}},
 		{"a zero in a dotted label",
 			"Patient: ROSS, ANNA   M.R.N. 5512345   D.0.B. 04/12/1957",
 			Fields{MRN: "5512345", Name: "ROSS^ANNA", DOB: "1957-04-12", Header: true}},
@@ -159,6 +162,21 @@ func TestMRNUnread(t *testing.T) {
 	} {
 		if got := e.Page(text).MRNUnread; got != want {
 			t.Errorf("%q: MRNUnread %v, want %v", text, got, want)
+		}
+	}
+}
+
+// Words that are labels on forms are words of prose too: in a sentence
+// they are not labels.
+func TestProseIsNotALabel(t *testing.T) {
+	e, _ := New("")
+	for _, text := range []string{
+		"OPERATIVE NOTE\nNAME OF OPERATION: Laparoscopic cholecystectomy.\nThe procedure was performed on 03/09/2007 without complication.",
+		"The patient was admitted on 01/30/2026 and discharged on 02/03/2026.\nShe was seen on 02/10/2026 in clinic.",
+		"IMPRESSION: This is a normal study.\nMEDS: Coumadin 5 mg daily.\nThe patient Was born on 04/12/1957 per the family.",
+	} {
+		if got := e.Page(text); got.MRN != "" || got.Name != "" || got.DOB != "" || got.ServiceDate != "" {
+			t.Errorf("%.50q: read %+v", text, got)
 		}
 	}
 }

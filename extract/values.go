@@ -272,6 +272,14 @@ var nameStop = map[string]bool{
 	"empi": true, "hosp": true, "dos/": true, "doa": true, "seen": true, "collected": true,
 }
 
+// notName are words of prose and forms that are no part of a name.
+var notName = map[string]bool{
+	"of": true, "the": true, "and": true, "for": true, "to": true, "in": true, "on": true, "at": true,
+	"with": true, "by": true, "is": true, "was": true, "dear": true, "re": true, "see": true, "none": true,
+	"unknown": true, "information": true, "history": true, "review": true, "report": true, "note": true,
+	"sample": true, "signature": true, "copy": true, "consent": true, "instructions": true,
+}
+
 // nameSuffix may follow a name without being its last part.
 var nameSuffix = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "md": true, "phd": true}
 
@@ -306,10 +314,13 @@ func nameTokens(s string) ([]string, int) {
 			continue
 		}
 		core := strings.TrimRight(w, ",.;:")
-		if core == "" {
-			break
+		if core == "" || strings.ContainsRune(w, ':') {
+			break // the next label or heading
 		}
 		f := plainForm(core)
+		if notName[f] {
+			break
+		}
 		if honorifics[f] && len(out) == 0 {
 			pos += j
 			continue
@@ -327,10 +338,10 @@ func nameTokens(s string) ([]string, int) {
 		if r, _ := utf8.DecodeRuneInString(core); !ok || !unicode.IsUpper(r) {
 			break
 		}
-		out = append(out, strings.TrimRight(w, ";:"))
+		out = append(out, strings.TrimRight(w, ";"))
 		pos += j
 		end = pos
-		if strings.HasSuffix(w, ":") || strings.HasSuffix(w, ";") {
+		if strings.HasSuffix(w, ";") {
 			break // "SMITH, JOHN; MRN"
 		}
 	}
