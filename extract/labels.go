@@ -223,7 +223,7 @@ var vocabulary = func() map[string]bool {
 		admission admit admitted adm arrival doa
 		exam examination procedure surgery surgical operation operative op report reported collection collected
 		specimen study test order ordered result results discharge discharged imaging scan transfusion delivery draw
-		performed drawn taken received completed obtained
+		performed drawn taken received completed obtained svc serv enc attendance arrived coll resulted dc dates
 		name full legal client resident last surname family first given forename forenames names`) {
 		v[w] = true
 	}
@@ -323,8 +323,8 @@ func ocrDistance(a, b string) float64 {
 // anchored at the start of a word and matched leftmost-longest.
 const (
 	numWord = `(?:no|num|nbr|number|numb|nr|#|id|identifier)`
-	dateW   = `(?:date|dt)(?: time)?`
-	dateOf  = `date(?: time)? of`
+	dateW   = `(?:date|dates|dt)(?: time)?`
+	dateOf  = `(?:date|dates)(?: s)?(?: time)? of`
 )
 
 func grammar(alts ...string) *regexp.Regexp {
@@ -364,21 +364,21 @@ var (
 	// (an exam, a procedure, a specimen, a discharge).
 	serviceLabels = []*regexp.Regexp{
 		grammar(
-			dateOf+` (?:service|services|visit|encounter|appointment|consult|consultation)`,
-			`(?:service|services|visit|encounter|appointment|appt|consult|consultation|clinic|office) `+dateW,
+			dateOf+` (?:service|services|svc|visit|encounter|appointment|consult|consultation|clinic|attendance)`,
+			`(?:service|services|svc|serv|visit|encounter|enc|appointment|appt|consult|consultation|clinic|office|attendance) `+dateW,
 			`(?:office|clinic) visit `+dateW,
-			`dos`, `date seen`, `seen(?: on)?`, `visit(?: on)?`, `encounter`,
+			`dos`, `date seen`, `seen(?: on)?`, `visit(?: on)?`, `encounter`, `appointment`, `appt`,
 		),
 		grammar(
 			dateOf+` (?:admission|admit|arrival)`,
 			`(?:admission|admit|admitted|adm|arrival) `+dateW,
-			`doa`, `admitted(?: on)?`, `admission`, `admit`,
+			`doa`, `admitted(?: on)?`, `admission`, `admit`, `arrived(?: on)?`,
 		),
 		grammar(
 			dateOf+` (?:exam|examination|procedure|surgery|operation|report|collection|study|test|specimen|discharge|order)`,
-			`(?:exam|examination|procedure|surgery|surgical|operation|operative|op|report|reported|collection|collected|specimen|study|test|order|ordered|result|results|discharge|imaging|scan|transfusion|delivery|draw) `+dateW,
-			`date (?:collected|reported|performed|drawn|taken|received|ordered|completed|obtained)`,
-			`(?:collected|reported|performed|drawn|received|discharged)(?: on)?`,
+			`(?:exam|examination|procedure|surgery|surgical|operation|operative|op|report|reported|collection|collected|coll|specimen|study|test|order|ordered|result|results|resulted|discharge|dc|imaging|scan|transfusion|delivery|draw) `+dateW,
+			`date (?:collected|reported|performed|drawn|taken|received|ordered|completed|obtained|resulted)`,
+			`(?:collected|reported|performed|drawn|received|discharged|resulted|ordered)(?: on)?`,
 		),
 	}
 	// bareDate is a plain "Date:" label, taken near the top of a form
@@ -425,7 +425,8 @@ var notPatientBefore = map[string]bool{
 var plainWords = map[string]bool{
 	"on": true, "collected": true, "reported": true, "performed": true, "drawn": true, "received": true,
 	"discharged": true, "admitted": true, "seen": true, "born": true, "visit": true, "encounter": true,
-	"admission": true, "admit": true, "birth": true,
+	"admission": true, "admit": true, "birth": true, "appointment": true, "appt": true, "arrived": true,
+	"resulted": true, "ordered": true,
 }
 
 // marked reports whether the text after a label starts (after spaces)

@@ -29,7 +29,7 @@ func skipSep(s string) int {
 // inside a numeric date, which is one token: a space is allowed only
 // next to a separator.
 var dateValueRE = regexp.MustCompile(`(?i)^(?:` +
-	`\d{4}-\d{1,2}-\d{1,2}|` +
+	`\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|` +
 	`[0-9OoQ@IlSB|]{1,2} ?[/.\-] ?[0-9OoQ@IlSB|]{1,2} ?[/.\-] ?[0-9OoQ@IlSB|]{2,4}|` +
 	`(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|` +
 	`[0-9OoQ@Il]{1,2}(?:st|nd|rd|th)?[\s\-](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s\-,]+\d{2,4}|` +
@@ -61,7 +61,7 @@ var months = map[string]time.Month{
 }
 
 var (
-	isoRE     = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+	isoRE     = regexp.MustCompile(`^(\d{4})[\-/.](\d{1,2})[\-/.](\d{1,2})$`)
 	numericRE = regexp.MustCompile(`^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})$`)
 	compactRE = regexp.MustCompile(`^((?:19|20)\d{2})(\d{2})(\d{2})$`)
 	monthRE   = regexp.MustCompile(`(?i)^([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$`)
