@@ -252,7 +252,15 @@ func (e *Extractor) labels(l *line, bare bool) []found {
 // headerOnly reports whether nothing but another label or the end of
 // the line follows a label: a column head, which needs no colon.
 func headerOnly(l *line, a labelAt) bool {
-	return strings.TrimSpace(l.after(a)) == "" || a.j+1 < len(l.words) && l.words[a.j+1].form != "9" && skipSep(l.text[l.words[a.j].end:l.words[a.j+1].start]) == l.words[a.j+1].start-l.words[a.j].end && vocabulary[l.words[a.j+1].form]
+	if strings.TrimSpace(l.after(a)) == "" {
+		return true
+	}
+	if a.j+1 >= len(l.words) {
+		return false
+	}
+	next := l.words[a.j+1]
+	gap := l.text[l.words[a.j].end:next.start]
+	return vocabulary[next.form] && skipSep(gap) == len(gap)
 }
 
 // value reads the value of a field at the start of s, and how much of s
