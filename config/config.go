@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,17 +32,18 @@ const DefaultFile = "chartscan.yaml"
 // Config is chartscan's configuration. The zero value is not useful; use
 // Default or Load.
 type Config struct {
-	DataDir     string  `yaml:"data_dir"`
-	Listen      string  `yaml:"listen"`
-	ProfilesDir string  `yaml:"profiles_dir"`
-	Storage     Storage `yaml:"storage"`
-	OCR         OCR     `yaml:"ocr"`
-	Ingest      Ingest  `yaml:"ingest"`
-	Limits      Limits  `yaml:"limits"`
-	API         API     `yaml:"api"`
-	UI          UI      `yaml:"ui"`
-	TLS         TLS     `yaml:"tls"`
-	Log         Log     `yaml:"log"`
+	DataDir     string   `yaml:"data_dir"`
+	Listen      string   `yaml:"listen"`
+	ProfilesDir string   `yaml:"profiles_dir"`
+	Storage     Storage  `yaml:"storage"`
+	OCR         OCR      `yaml:"ocr"`
+	Ingest      Ingest   `yaml:"ingest"`
+	Limits      Limits   `yaml:"limits"`
+	API         API      `yaml:"api"`
+	UI          UI       `yaml:"ui"`
+	TLS         TLS      `yaml:"tls"`
+	Log         Log      `yaml:"log"`
+	Patients    Patients `yaml:"patients"`
 
 	// profilesDirSet is true when profiles_dir came from the file or env;
 	// otherwise a missing folder falls back to the embedded profiles.
@@ -140,6 +142,16 @@ type UI struct {
 type TLS struct {
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+}
+
+// Patients names the master patient index documents are checked
+// against: a CSV file (header mrn,family_name,given_name,dob; read again
+// when it changes), a FHIR server's Patient search, or both. Neither set
+// means no index.
+type Patients struct {
+	CSV       string `yaml:"csv"`
+	FHIRURL   string `yaml:"fhir_url"`
+	FHIRToken string `yaml:"fhir_token"`
 }
 
 // Log configures the service log.
@@ -454,6 +466,23 @@ func (c *Config) finish() error {
 	case "json", "text":
 	default:
 		return fmt.Errorf("config: log.format: %q is not json or text", c.Log.Format)
+	}
+	if c.Patients.CSV != "" {
+		if c.Patients.CSV, err = filepath.Abs(c.Patients.CSV); err != nil {
+			return fmt.Errorf("config: patients.csv: %v", err)
+		}
+		if st, err := os.Stat(c.Patients.CSV); err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("config: patients.csv: file %s does not exist", c.Patients.CSV)
+		}
+	}
+	if c.Patients.FHIRToken != "" && c.Patients.FHIRURL == "" {
+		return errors.New("config: patients.fhir_token: set without patients.fhir_url")
+	}
+	if c.Patients.FHIRURL != "" {
+		u, err := url.Parse(c.Patients.FHIRURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("config: patients.fhir_url: must be an http:// or https:// URL")
+		}
 	}
 	return nil
 }

@@ -109,6 +109,12 @@ func TestErrors(t *testing.T) {
 		{"bad env bool", "", []string{"CHARTSCAN_STORAGE_S3_SECURE=yes please"}, "want true or false"},
 		{"bad language", "ocr:\n  languages: [\"../etc\"]\n", nil, "bad language code"},
 		{"half tls", "tls:\n  cert: a.pem\n", nil, "set both cert and key"},
+		{"missing patient file", "patients:\n  csv: " + filepath.Join(dir, "nope.csv") + "\n", nil, "patients.csv: file"},
+		{"patient file is a folder", "patients: {csv: " + dir + "}\n", nil, "patients.csv: file"},
+		{"fhir not http", "patients:\n  fhir_url: ftp://ehr.local/fhir\n", nil, "patients.fhir_url: must be an http"},
+		{"fhir no host", "", []string{"CHARTSCAN_PATIENTS_FHIR_URL=https:///fhir"}, "patients.fhir_url"},
+		{"fhir token alone", "", []string{"CHARTSCAN_PATIENTS_FHIR_TOKEN=t"}, "patients.fhir_token: set without"},
+		{"unknown patients key", "patients:\n  cvs: x.csv\n", nil, `unknown key "cvs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, dir, "c.yaml", tc.yaml)
@@ -123,6 +129,33 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("error = %q, want one line containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The patient index is off by default and set from the file or the
+// environment; a relative CSV path is made absolute.
+func TestPatientIndexConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFile(t, dir, "mpi.csv", "mrn,family_name,given_name,dob\n")
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Patients != (Patients{}) {
+		t.Errorf("default patients = %+v, want none", c.Patients)
+	}
+	path := writeFile(t, dir, "c.yaml", "patients:\n  csv: mpi.csv\n  fhir_url: https://ehr.example.org/fhir/R4\n")
+	c, err = Load(path, []string{"CHARTSCAN_PATIENTS_FHIR_TOKEN=tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Patients.CSV != filepath.Join(dir, "mpi.csv") || c.Patients.FHIRURL != "https://ehr.example.org/fhir/R4" || c.Patients.FHIRToken != "tok" {
+		t.Errorf("patients = %+v", c.Patients)
+	}
+	c, err = Load("", []string{"CHARTSCAN_PATIENTS_CSV=" + filepath.Join(dir, "mpi.csv")})
+	if err != nil || c.Patients.CSV != filepath.Join(dir, "mpi.csv") {
+		t.Errorf("from the environment: %+v, %v", c.Patients, err)
 	}
 }
 

@@ -2,13 +2,18 @@
 // medical record number, patient name, date of birth and date of service,
 // as forms from many sites label them, and the page's title and header
 // marks that tell a document's first page from a continuation.
+//
+// Labels are recognised by their shape (see labels.go), values by theirs
+// (values.go): a value is read from the text right after its label, or,
+// on a form that prints a row of labels over a row of values, from the
+// line below in the same order.
 package extract
 
 import (
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Fields is what one page says about its patient and document.
@@ -26,6 +31,11 @@ type Fields struct {
 	Header bool
 	// Continued is true when the page says it continues a document.
 	Continued bool
+	// MRNUnread is true when the top of the page labels an MRN whose
+	// value could not be read (a number OCR garbled, or none printed),
+	// and no MRN was found elsewhere on the page: a patient header
+	// whose patient is not known.
+	MRNUnread bool
 }
 
 // Extractor reads Fields from page text. It is safe for concurrent use.
@@ -50,91 +60,286 @@ func New(pattern string) (*Extractor, error) {
 	return &Extractor{mrn: re}, nil
 }
 
-// OCR scatters specks and quotes around labels and values, reads a colon
-// as "!" or ";", a space as ".", and so on. The patterns below allow for
-// it: sep is what may stand between a label and its value, gap what may
-// stand between the words of a label.
+// ValidMRN reports whether mrn has the form of the site's numbers.
+func (e *Extractor) ValidMRN(mrn string) bool { return e.mrn.MatchString(mrn) }
+
+// Where on a page fields are looked for: a patient header is at the top;
+// some forms repeat the patient in a footer.
 const (
-	sep = `[\s:;.,=!|'"“”‘’_~*#\-]*`
-	gap = `[\s._]+`
+	topN      = 10 // lines of the page header
+	bareDateN = 8  // a plain "Date:" counts this near the top only
+	footerN   = 4  // lines of a footer
 )
 
-// label makes a case-insensitive pattern for a label given as words
-// separated by single spaces, allowing OCR gaps between the words.
-func label(words string) string { return strings.ReplaceAll(words, " ", gap) }
+// field is what a label names.
+type field int
 
-var (
-	// Labels of the medical record number, as sites print them.
-	mrnLabel = `(?:MRN|M\.R\.N\.?|MR\s*#|MR\s*No\.?|MR\s*Number|Med(?:ical)?\.?` + gap + `Rec(?:ord)?\.?\s*(?:#|No\.?|Number|Num\.?)?|` +
-		label("Medical Record") + `\s*(?:#|No\.?|Number)?|Chart\s*(?:#|No\.?|Number)|Patient` + gap + `ID|Pt\.?\s*ID|Unit\s*(?:#|No\.?|Number))`
-	mrnRE = regexp.MustCompile(`(?i)\b` + mrnLabel + sep + `([A-Za-z]{0,3}[0-9OoIlSB][0-9OoIlSB\- ]{3,18}[0-9OoIlSB])`)
-
-	// Labels of the date of birth and of the date of service, in order
-	// of preference.
-	dobLabels     = `(?:DOB|D\.O\.B\.?|` + label("Date of Birth") + `|` + label("Birth Date") + `|Birthdate|Born)`
-	serviceLabels = []string{
-		`(?:` + label("Date of Service") + `|DOS|` + label("Service Date") + `|` + label("Visit Date") + `|` + label("Date of Visit") + `|` + label("Encounter Date") + `|` + label("Date of Encounter") + `)`,
-		`(?:Admi(?:t|ssion|tted)` + gap + `Date|` + label("Date of Admission") + `|Admitted)`,
-		`(?:Exam(?:ination)?` + gap + `Date|Date` + gap + `of` + gap + `Exam(?:ination)?|` + label("Procedure Date") + `|Date` + gap + `of` + gap + `(?:Procedure|Operation|Surgery)|Collect(?:ion|ed)` + gap + `Date|` + label("Date Collected") + `|` + label("Report Date") + `|` + label("Date of Report") + `)`,
-	}
-
-	// A date as forms write it. Groups are matched by parseDate.
-	datePat = `(\d{4}-\d{1,2}-\d{1,2}|[0-9OoIl]{1,2} ?[/.\-] ?[0-9OoIl]{1,2} ?[/.\-] ?[0-9OoIl]{2,4}|` +
-		`(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|` +
-		`\d{1,2}[\s\-](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s\-,]+\d{2,4})`
-	dobRE      = regexp.MustCompile(`(?i)\b` + dobLabels + sep + datePat)
-	serviceREs = func() []*regexp.Regexp {
-		var out []*regexp.Regexp
-		for _, l := range serviceLabels {
-			out = append(out, regexp.MustCompile(`(?i)\b`+l+sep+datePat))
-		}
-		return out
-	}()
-
-	// "Patient: LAST, FIRST", "Patient Name: LAST, FIRST M", "Name: LAST, FIRST".
-	nameLabel   = `(?:Patient(?:'s)?` + gap + `Name|Patient|Pt\.?` + gap + `Name|Name)`
-	nameCommaRE = regexp.MustCompile(`\b(?i:` + nameLabel + `)\s*[:;!|.,]` + sep + `([A-Z][A-Za-z'\-]+(?:[ \-][A-Z][A-Za-z'\-]+)?)\s*[,.]` + sep + `([A-Z][A-Za-z'\-]+)(?:\s+([A-Z])\b\.?)?`)
-	// "Patient: First Last" (no comma).
-	nameSpaceRE = regexp.MustCompile(`\b(?i:` + nameLabel + `)\s*[:;!|]` + sep + `([A-Z][a-z'\-]+)\s+(?:[A-Z]\.?\s+)?([A-Z][A-Za-z'\-]+)\b`)
-	// A continuation header: "LAST, FIRST   MRN: 123 (continued)".
-	contNameRE = regexp.MustCompile(`^[^A-Za-z]*([A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)\s*[,.]` + sep + `([A-Z][A-Z'\-]+)\b[^\n]{0,20}?` + mrnLabel)
-
-	continuedRE = regexp.MustCompile(`(?i)\(\s*cont(?:inued|'d|\.)\s*\)|\bcontinued\b|\bpage\s+[2-9]\d*\s+of\s+\d+\b|\bcont'd\b`)
-	patientRE   = regexp.MustCompile(`(?i)\b(?:patient|pt\.?)\s*(?:name)?\s*[:;!|]`)
+const (
+	fMRN field = iota
+	fDOB
+	fService
+	fName
+	fFamily
+	fGiven
 )
+
+// found is a label found on a line, and its value if one was read.
+type found struct {
+	field field
+	tier  int // lower is preferred
+	at    labelAt
+	value string
+	// unread: no value was read, and what follows the label is
+	// nothing or looks like a number (not another word).
+	unread bool
+}
 
 // Page reads the fields of one page.
 func (e *Extractor) Page(text string) Fields {
 	var f Fields
-	lines := strings.Split(text, "\n")
-	top := topLines(lines, 10)
-	topText := strings.Join(top, "\n")
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	top := lines[:min(topN, len(lines))]
+	topFound, valueRows := e.region(top, true)
 
-	f.MRN = e.findMRN(topText)
+	f.MRN = pick(topFound, fMRN)
 	if f.MRN == "" {
-		f.MRN = e.findMRN(text)
+		all, _ := e.region(lines, false)
+		f.MRN = pick(all, fMRN)
 	}
-	f.Name = findName(topText)
-	if m := dobRE.FindStringSubmatch(topText); m != nil {
-		f.DOB = parseDate(m[1], true)
+	if f.MRN == "" {
+		for _, x := range topFound {
+			f.MRNUnread = f.MRNUnread || x.field == fMRN && x.unread
+		}
 	}
-	for _, re := range serviceREs {
-		if m := re.FindStringSubmatch(topText); m != nil {
-			if d := parseDate(m[1], false); d != "" {
-				f.ServiceDate = d
-				break
-			}
+	f.Name = pickName(topFound)
+	if f.Name == "" {
+		f.Name = continuationName(top)
+	}
+	f.DOB = pick(topFound, fDOB)
+	f.ServiceDate = pick(topFound, fService)
+	topName, topDOB := f.Name, f.DOB
+	if len(lines) > topN && (f.Name == "" || f.DOB == "") {
+		foot, _ := e.region(lines[max(topN, len(lines)-footerN):], false)
+		if f.Name == "" {
+			f.Name = pickName(foot)
+		}
+		if f.DOB == "" {
+			f.DOB = pick(foot, fDOB)
 		}
 	}
 	if f.DOB != "" && f.ServiceDate != "" && f.ServiceDate < f.DOB {
 		f.ServiceDate = "" // a "date" before birth is something else
 	}
-	head := strings.Join(topLines(lines, 3), "\n")
+	topText := strings.Join(top, "\n")
+	head := strings.Join(lines[:min(3, len(lines))], "\n")
 	f.Continued = continuedRE.MatchString(head)
-	f.Header = !f.Continued && (f.Name != "" || patientRE.MatchString(topText)) && (f.MRN != "" || f.DOB != "")
-	f.Title = findTitle(top)
+	f.Header = !f.Continued && (topName != "" || patientRE.MatchString(topText)) && (f.MRN != "" || topDOB != "")
+	f.Title = findTitle(top, valueRows)
 	return f
 }
+
+// pick returns the value of the preferred label of a field: the lowest
+// tier, then the first in reading order.
+func pick(fs []found, fd field) string {
+	best := -1
+	for i, x := range fs {
+		if x.field == fd && x.value != "" && (best < 0 || x.tier < fs[best].tier) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return fs[best].value
+}
+
+// pickName returns the patient's name: a name label's value, or a family
+// and a given name labelled apart.
+func pickName(fs []found) string {
+	if n := pick(fs, fName); n != "" {
+		return n
+	}
+	if fam, giv := pick(fs, fFamily), pick(fs, fGiven); fam != "" && giv != "" {
+		return fam + "^" + giv
+	}
+	return ""
+}
+
+// region returns the labels of lines, in reading order, with their
+// values, and which lines are rows of values under a row of labels. top
+// says the lines are the top of the page, where a plain "Date:" is the
+// date of the form.
+func (e *Extractor) region(lines []string, top bool) ([]found, map[int]bool) {
+	var out []found
+	valueRows := map[int]bool{}
+	scanned := make([]*line, len(lines))
+	for i, t := range lines {
+		scanned[i] = scanLine(t)
+	}
+	for li, l := range scanned {
+		labels := e.labels(l, top && li < bareDateN)
+		out = append(out, labels...)
+		// A row of labels over a row of values: the line below gives
+		// the values in the same order.
+		if len(labels) >= 2 && li+1 < len(scanned) && headerRow(l, labels) {
+			if vals, ok := e.valuesInOrder(lines[li+1], labels); ok {
+				for k := range labels {
+					labels[k].value = vals[k]
+				}
+				out = append(out, labels...)
+				valueRows[li+1] = true
+			}
+		}
+	}
+	return out, valueRows
+}
+
+// labels finds the labels of a line, longest first at each word, and
+// reads the value after each.
+func (e *Extractor) labels(l *line, bare bool) []found {
+	var out []found
+	for i := 0; i < len(l.words); i++ {
+		best, ok := found{}, false
+		try := func(fd field, tier int, re *regexp.Regexp) {
+			if a, m := l.match(re, i); m && (!ok || a.j > best.at.j) {
+				best, ok = found{field: fd, tier: tier, at: a}, true
+			}
+		}
+		for t, re := range mrnLabels {
+			try(fMRN, t, re)
+		}
+		try(fDOB, 0, dobLabel)
+		for t, re := range serviceLabels {
+			try(fService, t, re)
+		}
+		if bare {
+			try(fService, len(serviceLabels), bareDate)
+		}
+		try(fName, 0, nameLabel)
+		try(fFamily, 0, familyLabel)
+		try(fGiven, 0, givenLabel)
+		if !ok {
+			continue
+		}
+		// "Physician Name", "Next Visit Date": a label of someone or
+		// something else.
+		if best.field == fName && notPatientBefore[l.prevForm(i)] || best.field == fService && notServiceBefore[l.prevForm(i)] {
+			i = best.at.j
+			continue
+		}
+		after := l.after(best.at)
+		if (best.field >= fName || plainWords[l.words[best.at.j].form]) && !marked(after) && !headerOnly(l, best.at) {
+			i = best.at.j
+			continue // prose, not a label
+		}
+		best.value, _ = e.value(best.field, after)
+		if best.value == "" {
+			rest := after[skipSep(after):]
+			r, _ := utf8.DecodeRuneInString(rest)
+			best.unread = rest == "" || unicode.IsDigit(r) || isDigitish(r) || r == '@'
+		}
+		out = append(out, best)
+		i = best.at.j
+	}
+	return out
+}
+
+// headerOnly reports whether nothing but another label or the end of
+// the line follows a label: a column head, which needs no colon.
+func headerOnly(l *line, a labelAt) bool {
+	if strings.TrimSpace(l.after(a)) == "" {
+		return true
+	}
+	if a.j+1 >= len(l.words) {
+		return false
+	}
+	next := l.words[a.j+1]
+	gap := l.text[l.words[a.j].end:next.start]
+	return vocabulary[next.form] && skipSep(gap) == len(gap)
+}
+
+// value reads the value of a field at the start of s, and how much of s
+// it took.
+func (e *Extractor) value(fd field, s string) (string, int) {
+	switch fd {
+	case fMRN:
+		return e.mrnValue(s)
+	case fDOB:
+		return dateValue(s, true)
+	case fService:
+		return dateValue(s, false)
+	case fName:
+		return nameValue(s)
+	default:
+		return partValue(s)
+	}
+}
+
+// headerRow reports whether a line is only labels without values: the
+// column heads of a row of values below.
+func headerRow(l *line, labels []found) bool {
+	for k, x := range labels {
+		if x.value != "" {
+			return false
+		}
+		end := len(l.text)
+		if k+1 < len(labels) {
+			end = l.words[labels[k+1].at.i].start
+		}
+		if skipSep(l.text[l.words[x.at.j].end:end]) != end-l.words[x.at.j].end {
+			return false
+		}
+	}
+	return true
+}
+
+// valuesInOrder reads one value per label from text, in order. A value
+// that does not read (OCR garbled it) is skipped as one token and left
+// empty, so that the columns after it still line up; at least two values
+// must read.
+func (e *Extractor) valuesInOrder(text string, labels []found) ([]string, bool) {
+	vals := make([]string, len(labels))
+	pos, read := 0, 0
+	for k, x := range labels {
+		v, n := e.value(x.field, text[pos:])
+		if v == "" {
+			pos += skipSep(text[pos:])
+			if i := strings.IndexFunc(text[pos:], unicode.IsSpace); i >= 0 {
+				pos += i
+			} else {
+				pos = len(text)
+			}
+			continue
+		}
+		vals[k], pos = v, pos+n
+		read++
+	}
+	return vals, read >= 2
+}
+
+// A continuation header: "LAST, FIRST   MRN: 123 (continued)".
+var contNameRE = regexp.MustCompile(`^[^A-Za-z]*([A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)?)\s*[,.][\s:;.,=!|'"“”‘’_~*#\-]*([A-Z][A-Z'\-]+)\b[^\n]{0,20}?\b(?:MRN|MR\s*#|M\.R\.N|Med)`)
+
+// continuationName reads the unlabelled name at the start of a
+// continuation page's header line.
+func continuationName(top []string) string {
+	for _, l := range top {
+		if m := contNameRE.FindStringSubmatch(l); m != nil && !nameStop[strings.ToLower(m[1])] && !nameStop[strings.ToLower(m[2])] {
+			return m[1] + "^" + m[2]
+		}
+	}
+	return ""
+}
+
+var (
+	continuedRE = regexp.MustCompile(`(?i)\(\s*cont(?:inued|'d|\.)\s*\)|\bcontinued\b|\bpage\s+[2-9]\d*\s+of\s+\d+\b|\bcont'd\b`)
+	patientRE   = regexp.MustCompile(`(?i)\b(?:patient|pt\.?)\s*(?:name)?\s*[:;!|]`)
+)
 
 // topLines returns the first n non-empty lines.
 func topLines(lines []string, n int) []string {
@@ -150,128 +355,6 @@ func topLines(lines []string, n int) []string {
 	return out
 }
 
-func (e *Extractor) findMRN(text string) string {
-	for _, m := range mrnRE.FindAllStringSubmatch(text, 6) {
-		v := strings.ToUpper(strings.TrimSpace(m[1]))
-		v = strings.NewReplacer(" ", "", "-", "").Replace(v)
-		v = repairDigits(v)
-		if e.mrn.MatchString(v) {
-			return v
-		}
-		// OCR can run the next label into the number: try its start.
-		for cut := len(v) - 1; cut >= 5; cut-- {
-			if e.mrn.MatchString(v[:cut]) && !unicode.IsDigit(rune(v[cut])) {
-				return v[:cut]
-			}
-		}
-	}
-	return ""
-}
-
-// repairDigits fixes letters OCR reads in place of digits in the numeric
-// part of an identifier (after any letter prefix).
-func repairDigits(v string) string {
-	i := 0
-	for i < len(v) && i < 3 && unicode.IsLetter(rune(v[i])) && !strings.ContainsRune("OILSB", rune(v[i])) {
-		i++
-	}
-	return v[:i] + strings.NewReplacer("O", "0", "I", "1", "L", "1", "S", "5", "B", "8").Replace(v[i:])
-}
-
-// labelWords are never names.
-var labelWords = map[string]bool{
-	"MRN": true, "DOB": true, "DATE": true, "SEX": true, "AGE": true, "MR": true, "ID": true,
-	"ACCOUNT": true, "ROOM": true, "VISIT": true, "PATIENT": true, "NAME": true, "UNKNOWN": true,
-}
-
-func findName(text string) string {
-	if m := nameCommaRE.FindStringSubmatch(text); m != nil {
-		last, first := strings.ToUpper(m[1]), strings.ToUpper(m[2])
-		if !labelWords[last] && !labelWords[first] {
-			return last + "^" + first
-		}
-	}
-	for _, l := range strings.Split(text, "\n") {
-		if m := contNameRE.FindStringSubmatch(l); m != nil && !labelWords[m[1]] && !labelWords[m[2]] {
-			return m[1] + "^" + m[2]
-		}
-	}
-	if m := nameSpaceRE.FindStringSubmatch(text); m != nil {
-		first, last := strings.ToUpper(m[1]), strings.ToUpper(m[2])
-		if !labelWords[last] && !labelWords[first] {
-			return last + "^" + first
-		}
-	}
-	return ""
-}
-
-var months = map[string]time.Month{
-	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-
-var (
-	isoRE     = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	numericRE = regexp.MustCompile(`^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})$`)
-	monthRE   = regexp.MustCompile(`(?i)^([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$`)
-	dayMonRE  = regexp.MustCompile(`(?i)^(\d{1,2})[\s\-]([a-z]{3})[a-z]*\.?[\s\-,]+(\d{2,4})$`)
-)
-
-// parseDate returns a date as YYYY-MM-DD, or "" when s is not a real
-// date. Numeric dates are read month first (US forms). Two-digit years are
-// placed in the last hundred years for a birth date, else near today.
-func parseDate(s string, birth bool) string {
-	s = strings.TrimSpace(s)
-	var y, m, d int
-	atoi := func(t string) int {
-		n := 0
-		for _, c := range strings.NewReplacer("O", "0", "o", "0", "I", "1", "l", "1").Replace(t) {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n
-	}
-	switch {
-	case isoRE.MatchString(s):
-		p := isoRE.FindStringSubmatch(s)
-		y, m, d = atoi(p[1]), atoi(p[2]), atoi(p[3])
-	case monthRE.MatchString(s):
-		p := monthRE.FindStringSubmatch(s)
-		y, m, d = atoi(p[3]), int(months[strings.ToLower(p[1])]), atoi(p[2])
-	case dayMonRE.MatchString(s):
-		p := dayMonRE.FindStringSubmatch(s)
-		y, m, d = atoi(p[3]), int(months[strings.ToLower(p[2])]), atoi(p[1])
-	default:
-		fixed := strings.NewReplacer("O", "0", "o", "0", "I", "1", "l", "1", " ", "").Replace(s)
-		p := numericRE.FindStringSubmatch(fixed)
-		if p == nil {
-			return ""
-		}
-		m, d, y = atoi(p[1]), atoi(p[2]), atoi(p[3])
-	}
-	if y >= 0 && y < 100 {
-		now := time.Now().Year() % 100
-		switch {
-		case birth && y > now:
-			y += 1900
-		case !birth && y > now+1:
-			y += 1900
-		default:
-			y += 2000
-		}
-	}
-	if y < 1880 || y > time.Now().Year()+1 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return ""
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d {
-		return "" // 31 April and the like
-	}
-	return t.Format("2006-01-02")
-}
-
 // facilityRE marks the facility's name line at the top of a form.
 var facilityRE = regexp.MustCompile(`(?i)\b(hospital|medical\s+center|health\s*(?:care|system)?|clinic|infirmary|medical\s+group|physicians|associates|center|institute|university)\b`)
 
@@ -279,15 +362,24 @@ var facilityRE = regexp.MustCompile(`(?i)\b(hospital|medical\s+center|health\s*(
 var labelLineRE = regexp.MustCompile(`(?i)\b(patient|mrn|mr\s*#|dob|date|name|account|visit|room|sex|age|physician|provider)\s*[:#]`)
 
 // Title returns the document title near the top of a page of text, or "".
-func Title(text string) string { return findTitle(topLines(strings.Split(text, "\n"), 10)) }
+func Title(text string) string {
+	top := topLines(strings.Split(text, "\n"), topN)
+	_, valueRows := defaultExtractor.region(top, true)
+	return findTitle(top, valueRows)
+}
+
+var defaultExtractor, _ = New("")
 
 // findTitle returns the first line among the top lines that reads as a
 // document title: mostly capitals, two letters or more per word, not the
 // facility line, not a line of labels, not a section heading ending in ":".
-func findTitle(top []string) string {
+func findTitle(top []string, valueRows map[int]bool) string {
 	for i, l := range top {
 		if i > 7 {
 			break
+		}
+		if valueRows[i] {
+			continue
 		}
 		l = strings.TrimFunc(l, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ')' && r != ':' })
 		if len(l) < 3 || len(l) > 70 || strings.HasSuffix(l, ":") || labelLineRE.MatchString(l) {

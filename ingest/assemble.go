@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"sort"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 // under a patient and a chart section.
 type Assembler struct {
 	Classifier chartscan.Classifier
+	// Patients is the master patient index documents are checked
+	// against (see checkPatient); nil checks them across their pages
+	// only.
+	Patients chartscan.PatientIndex
 }
 
 // pageInfo is what assembly knows of one content page.
@@ -38,8 +43,9 @@ type docState struct {
 // carries a patient header and does not say it is continued), or when it
 // is plainly of another chart section. Blank pages belong to no document.
 // A document needs review when its section is uncertain, its patient is
-// unknown or contradictory, or one of its pages could not be read.
-func (a *Assembler) Assemble(id chartscan.BatchID, prof *chartscan.Profile, pages []scannedPage, scannedAt time.Time) []*chartscan.Document {
+// unknown, contradictory or not the patient index's, or one of its pages
+// could not be read. ctx bounds the questions to the patient index.
+func (a *Assembler) Assemble(ctx context.Context, id chartscan.BatchID, prof *chartscan.Profile, pages []scannedPage, scannedAt time.Time) []*chartscan.Document {
 	ex, err := extract.New(prof.MRNPattern)
 	if err != nil { // the profile was validated; fall back to the default
 		ex, _ = extract.New("")
@@ -80,6 +86,7 @@ func (a *Assembler) Assemble(id chartscan.BatchID, prof *chartscan.Profile, page
 	for i, d := range docs {
 		d.doc.ID = id.Document(i + 1)
 		a.finish(prof, d)
+		a.checkPatient(ctx, ex, d)
 		out = append(out, d.doc)
 	}
 	return out
@@ -95,7 +102,7 @@ func (a *Assembler) startsDocument(prof *chartscan.Profile, cur *docState, p pag
 	} else if len(cur.pages) > 0 {
 		curMRN = cur.pages[0].fields.MRN
 	}
-	if prof.Separation.PatientChange && f.MRN != "" && curMRN != "" && f.MRN != curMRN {
+	if prof.Separation.PatientChange && (f.MRN != "" && curMRN != "" && f.MRN != curMRN || otherPatient(cur, f)) {
 		return true // another patient is always another document
 	}
 	if f.Continued {
@@ -104,8 +111,8 @@ func (a *Assembler) startsDocument(prof *chartscan.Profile, cur *docState, p pag
 	if len(cur.pages) == 0 {
 		return false // the first page after a cover sheet
 	}
-	if f.Header {
-		return true // the first page of a document
+	if f.Header || f.MRNUnread {
+		return true // the first page of a document, even one whose MRN did not read
 	}
 	if !prof.Separation.SectionChange || cur.cover != nil {
 		return false

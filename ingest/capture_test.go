@@ -20,6 +20,7 @@ import (
 	"chartscan/coversheet"
 	"chartscan/ingest"
 	"chartscan/internal/testutil"
+	"chartscan/patients"
 	"chartscan/pdf"
 	"chartscan/raster"
 )
@@ -115,6 +116,76 @@ var captureFloors = map[string]float64{
 	"OCR words":           0.96, // measured 97.7 %
 }
 
+// Wrong-patient ceilings: the share of content pages filed under another
+// patient's MRN with no review flag, without and with a patient index
+// (see the table this test prints). The target is zero.
+var wrongPatientCeilings = map[string]float64{
+	"without MPI": 0.01, // measured 0 % (0/107)
+	"with MPI":    0,    // measured 0 % (0/107)
+}
+
+// registryCSV writes the patient index a hospital would have for the
+// truth files: their patients, and for each of them others who share
+// what patients share — a sibling (same family name and birth date), a
+// namesake born in another year, someone else born the same day — under
+// MRNs of their own.
+func registryCSV(t *testing.T, truths []chartTruth) string {
+	t.Helper()
+	rng := rand.New(rand.NewSource(11))
+	used := map[string]bool{}
+	var real []chartscan.Patient
+	for _, tr := range truths {
+		for _, d := range tr.Documents {
+			fam, giv, _ := strings.Cut(d.Name, "^")
+			if !used[d.MRN] {
+				used[d.MRN] = true
+				real = append(real, chartscan.Patient{MRN: d.MRN, FamilyName: fam, GivenName: giv, DOB: d.DOB})
+			}
+		}
+	}
+	newMRN := func(like string) string {
+		for {
+			b := []byte(like)
+			for i := range b {
+				b[i] = byte('0' + rng.Intn(10))
+			}
+			if !used[string(b)] {
+				used[string(b)] = true
+				return string(b)
+			}
+		}
+	}
+	ps := append([]chartscan.Patient{}, real...)
+	for i, p := range real {
+		other := real[(i+1+rng.Intn(len(real)-1))%len(real)]
+		giv := other.GivenName
+		if giv == p.GivenName {
+			giv = "Avery"
+		}
+		y, _ := strconv.Atoi(p.DOB[:4])
+		shift := 11 + rng.Intn(15)
+		if y+shift > 2020 {
+			shift = -shift
+		}
+		ps = append(ps,
+			chartscan.Patient{MRN: newMRN(p.MRN), FamilyName: p.FamilyName, GivenName: giv, DOB: p.DOB},
+			chartscan.Patient{MRN: newMRN(p.MRN), FamilyName: p.FamilyName, GivenName: p.GivenName, DOB: strconv.Itoa(y+shift) + p.DOB[4:]},
+			chartscan.Patient{MRN: newMRN(p.MRN), FamilyName: other.FamilyName, GivenName: other.GivenName, DOB: p.DOB},
+		)
+	}
+	rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	var b bytes.Buffer
+	if err := patients.WriteCSV(&b, ps); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "registry.csv")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("patient index: %d patients (%d of the batches, %d sharing a name or birth date with them)", len(ps), len(real), len(ps)-len(real))
+	return path
+}
+
 // TestCaptureAccuracy ingests every scanned chart batch through the real
 // pipeline (OCR, barcodes, blank detection, classification, extraction,
 // assembly) and measures the result against the ground truth.
@@ -138,6 +209,16 @@ func TestCaptureAccuracy(t *testing.T) {
 	e := newEnv(t)
 	e.pipe.Classifier = heldOutClassifier(t, truths)
 	ctx := context.Background()
+	mpi, err := patients.OpenCSV(registryCSV(t, truths), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wrong patient: content pages filed under another MRN, flagged for
+	// review or not, without and with the patient index (the pages read
+	// once, assembled again with the index).
+	wrongPatient, wrongPatientFlagged := map[string]int{}, map[string]int{}
+	contentPages := 0
+	var mpiFlagged, mpiDocs, suggested, suggestedRight int
 
 	m := map[string]*counter{}
 	for k := range captureFloors {
@@ -175,6 +256,44 @@ func TestCaptureAccuracy(t *testing.T) {
 			}
 			docOf[id] = d
 			docs = append(docs, d)
+		}
+
+		withMPI, err := ingest.Reassemble(ctx, &ingest.Assembler{Classifier: e.pipe.Classifier, Patients: mpi}, e.store, res.BatchID, e.prof, res.Pages, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mpiDocOf := map[chartscan.PageID]*chartscan.Document{}
+		for _, d := range withMPI {
+			mpiDocs++
+			if d.NeedsReview {
+				mpiFlagged++
+			}
+			for _, pid := range d.Pages {
+				mpiDocOf[pid] = d
+			}
+		}
+		for _, tp := range tr.Pages {
+			if tp.Kind != "content" {
+				continue
+			}
+			contentPages++
+			truthMRN := tr.Documents[tp.Doc].MRN
+			for run, d := range map[string]*chartscan.Document{"without MPI": docOf[got[tp.N].DocumentID], "with MPI": mpiDocOf[res.BatchID.Page(tp.N)]} {
+				switch {
+				case d == nil || d.MRN == truthMRN:
+				case d.NeedsReview:
+					wrongPatientFlagged[run]++
+				default:
+					wrongPatient[run]++
+					t.Logf("%s page %d: filed under a wrong MRN with no review flag (%s)", tr.File, tp.N, run)
+				}
+				if run == "with MPI" && d != nil && d.SuggestedMRN != "" && d.Pages[0] == res.BatchID.Page(tp.N) {
+					suggested++
+					if d.SuggestedMRN == truthMRN {
+						suggestedRight++
+					}
+				}
+			}
 		}
 
 		for _, tp := range tr.Pages {
@@ -280,10 +399,23 @@ func TestCaptureAccuracy(t *testing.T) {
 		fmt.Fprintf(&b, "  section confidence: mean %.2f, documents right %.2f\n", confSum/float64(docsSeen), confRight/float64(docsSeen))
 		fmt.Fprintf(&b, "  review: %d of %d documents flagged; %d of %d misfiled documents flagged\n", flagged, docsSeen, wrongFlagged, wrongDocs)
 	}
+	for _, run := range []string{"without MPI", "with MPI"} {
+		fmt.Fprintf(&b, "  wrong patient, no review flag, %-11s %5.1f%% (%d/%d content pages; %d more flagged)\n", run+":",
+			100*float64(wrongPatient[run])/float64(max(contentPages, 1)), wrongPatient[run], contentPages, wrongPatientFlagged[run])
+	}
+	fmt.Fprintf(&b, "  with MPI: %d of %d documents flagged; %d suggested MRNs, %d right\n", mpiFlagged, mpiDocs, suggested, suggestedRight)
 	t.Logf("capture accuracy against ground truth:\n%s", b.String())
 	for k, floor := range captureFloors {
 		if m[k].rate() < floor {
 			t.Errorf("%s: %.3f is below the floor %.2f", k, m[k].rate(), floor)
+		}
+	}
+	if contentPages == 0 {
+		t.Error("no content pages measured")
+	}
+	for run, ceiling := range wrongPatientCeilings {
+		if share := float64(wrongPatient[run]) / float64(max(contentPages, 1)); share > ceiling {
+			t.Errorf("wrong patient, no review flag, %s: %.3f is above the ceiling %.2f", run, share, ceiling)
 		}
 	}
 }

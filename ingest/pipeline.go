@@ -42,6 +42,9 @@ type Pipeline struct {
 	Index      Indexer
 	OCR        Recognizer
 	Classifier chartscan.Classifier
+	// Patients is the master patient index documents are checked
+	// against; nil for none.
+	Patients chartscan.PatientIndex
 	// Limits bound the pages and pixels of a file.
 	Limits raster.Limits
 	// MaxFileSize is the largest file accepted, in bytes; 0 means no limit.
@@ -187,7 +190,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		log.Warn("file rejected", "reason", chartscan.ErrorMessage(reason))
 		return p.failed(ctx, res, batch, reason)
 	}
-	docs := (&Assembler{Classifier: p.Classifier}).Assemble(id, src.Profile, scanned, batch.ReceivedAt)
+	docs := (&Assembler{Classifier: p.Classifier, Patients: p.Patients}).Assemble(ctx, id, src.Profile, scanned, batch.ReceivedAt)
 	for _, sp := range scanned {
 		if sp.page.Error != "" {
 			res.PageErrors = append(res.PageErrors, fmt.Sprintf("page %d: %s", sp.page.Number, sp.page.Error))

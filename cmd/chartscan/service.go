@@ -25,6 +25,7 @@ import (
 	"chartscan/ingest"
 	"chartscan/metrics"
 	"chartscan/ocr"
+	"chartscan/patients"
 	"chartscan/raster"
 	"chartscan/records"
 	"chartscan/storage"
@@ -140,6 +141,10 @@ func (m *Main) Open() error {
 	if err := m.OpenStorage(); err != nil {
 		return err
 	}
+	mpi, err := patients.Open(cfg.Patients.CSV, cfg.Patients.FHIRURL, cfg.Patients.FHIRToken, m.Logger.With("component", "patients"))
+	if err != nil {
+		return err
+	}
 	base, err := classify.BuiltinModel()
 	if err != nil {
 		return err
@@ -164,6 +169,7 @@ func (m *Main) Open() error {
 		Index:      m.Index,
 		OCR:        m.OCR,
 		Classifier: m.Classifier,
+		Patients:   mpi,
 		Limits: raster.Limits{
 			MaxPages:      cfg.Limits.MaxPages,
 			MaxPagePixels: cfg.Limits.MaxPagePixels,
