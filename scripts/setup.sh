@@ -5,13 +5,15 @@
 # a cache folder and reused.
 #
 #   scripts/setup.sh          packages and modules (make run)
-#   scripts/setup.sh --test   also MinIO (make test)
+#   scripts/setup.sh --test   also MinIO and Chromium (make test)
 #   scripts/setup.sh --bench  also OCRmyPDF, the tool compared against (make bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils)
 [ "${1:-}" = "--bench" ] && packages+=(ocrmypdf)
+# The browser tests drive Debian's Chromium (headless) through chromedp.
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

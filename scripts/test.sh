@@ -37,6 +37,9 @@ export OMP_THREAD_LIMIT=1
 # The figures the accuracy tests measure are kept here and printed at the
 # end, whether or not go test shows the tests' logs.
 export CHARTSCAN_REPORT_DIR="$data/reports"
+# The browser tests keep a screenshot of every page they visit here.
+export CHARTSCAN_SCREENSHOT_DIR="${CHARTSCAN_SCREENSHOT_DIR:-$PWD/test-artifacts/screenshots}"
+rm -rf "$CHARTSCAN_SCREENSHOT_DIR"
 
 go vet ./...
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
@@ -69,6 +72,8 @@ for target in \
 	go test "$pkg" -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime"
 done
 
+echo
+echo "screenshots of the web UI: $CHARTSCAN_SCREENSHOT_DIR"
 echo
 echo "== figures measured by this run =="
 for f in "$CHARTSCAN_REPORT_DIR"/*.txt; do

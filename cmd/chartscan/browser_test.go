@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -506,5 +507,40 @@ func TestWebUI(t *testing.T) {
 	b.open("/ui/search")
 	if loc := b.location(); !strings.Contains(loc, "/ui/login") {
 		t.Errorf("after the idle timeout /ui/search went to %s", loc)
+	}
+}
+
+// On a fresh installation serve prints a one-time link; opened in the
+// browser it creates the first administrator, who is then signed in. The
+// link works once.
+func TestFirstAdministratorLink(t *testing.T) {
+	m := MustOpenMain(t, map[string]string{"default": testProfile}, nil)
+	found := regexp.MustCompile(`http://\S+/ui/setup\?token=\S+`).FindString(logsOf(m))
+	if found == "" {
+		t.Fatalf("serve printed no set-up link:\n%s", logsOf(m))
+	}
+	link, err := url.Parse(found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, "http://"+m.Addr())
+	b.open(link.RequestURI())
+	b.do(
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "first-admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long first passphrase"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password2]`), "a long first passphrase"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+	)
+	b.until("signed in as the first administrator", `location.pathname === "/ui/search" && document.querySelector("form.who") !== null && document.querySelector("form.who").textContent.includes("first-admin")`)
+	b.shot("00-first-admin")
+	users, err := m.Users.List()
+	if err != nil || len(users) != 1 || users[0].Role != chartscan.RoleAdmin {
+		t.Fatalf("users after set-up: %+v, %v", users, err)
+	}
+	// The link is spent.
+	b2 := newBrowser(t, "http://"+m.Addr())
+	b2.open(link.RequestURI())
+	if txt := b2.bodyText(); !strings.Contains(txt, "not valid") {
+		t.Errorf("the set-up link worked twice: %s", txt)
 	}
 }

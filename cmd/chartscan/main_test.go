@@ -66,6 +66,7 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 	m := NewMain(cfg, newLogger(cfg, io.MultiWriter(testLogWriter{tb}, logs)))
 	serviceLogs.Store(m, logs)
 	m.ConfigFile = cfgFile
+	m.Console = logs
 	if err := m.Open(); err != nil {
 		m.Close()
 		tb.Fatal(err)
