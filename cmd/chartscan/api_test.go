@@ -556,3 +556,88 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Errorf("GET /api/v1/openapi.yaml = %d, %d bytes; want api/openapi.yaml verbatim (%d bytes)", resp.StatusCode, len(b), len(want))
 	}
 }
+
+// Split and merge through the API: bad requests change nothing and get
+// 400, 409 or 422 with the error JSON; good ones keep the old manifests,
+// and search follows.
+func TestSplitAndMergeAPI(t *testing.T) {
+	m := MustOpenMain(t, map[string]string{"default": testProfile}, nil)
+	tech := client{t, "http://" + m.Addr(), newToken(t, m, "jdoe", "technician")}
+	raw, _ := os.ReadFile(filepath.Join(testutil.SharedData(t), "charts", "batches", "public-11-012.pdf"))
+	var up struct {
+		BatchID string `json:"batch_id"`
+	}
+	tech.json("POST", "/api/v1/scans?name=stack.pdf", bytes.NewReader(raw), 403, nil) // a technician token may upload? no: scanner+ includes technician
+	scanner := client{t, tech.base, newToken(t, m, "station", "scanner")}
+	scanner.json("POST", "/api/v1/scans?name=stack.pdf", bytes.NewReader(raw), 202, &up)
+	b := waitBatch(t, scanner, up.BatchID)
+	var docs []chartscan.Document
+	for _, id := range b.Documents {
+		var d chartscan.Document
+		tech.json("GET", "/api/v1/documents/"+id, nil, 200, &d)
+		docs = append(docs, d)
+	}
+	var long, other *chartscan.Document
+	for i := range docs {
+		if len(docs[i].Pages) >= 2 && long == nil {
+			long = &docs[i]
+		} else if other == nil {
+			other = &docs[i]
+		}
+	}
+	if long == nil || other == nil {
+		t.Fatalf("want a document of two pages and another: %+v", docs)
+	}
+	path := "/api/v1/documents/" + string(long.ID)
+	var e errorBody
+	for _, tc := range []struct {
+		body string
+		want int
+		code string
+	}{
+		{`{"before_page":"../x"}`, 400, "invalid"},
+		{`{"before_page":"` + string(long.Pages[0]) + `"}`, 422, "refused"},
+		{`{"before_page":"0123456789abcdef-p0001"}`, 422, "refused"},
+		{`{"before_page":"` + string(long.Pages[1]) + `","version":7}`, 409, "conflict"},
+		{`{"befor_page":"x"}`, 400, "invalid"},
+	} {
+		tech.json("POST", path+"/split", strings.NewReader(tc.body), tc.want, &e)
+		if e.Error.Code != tc.code || e.Error.Message == "" {
+			t.Errorf("split %s: %+v", tc.body, e)
+		}
+	}
+	var now chartscan.Document
+	tech.json("GET", path, nil, 200, &now)
+	if now.Version != long.Version || len(now.Pages) != len(long.Pages) {
+		t.Fatalf("refused splits changed the document: %+v", now)
+	}
+	var split struct {
+		Documents []chartscan.Document `json:"documents"`
+	}
+	tech.json("POST", path+"/split", strings.NewReader(`{"before_page":"`+string(long.Pages[1])+`","version":`+fmt.Sprint(long.Version)+`}`), 201, &split)
+	if len(split.Documents) != 2 || len(split.Documents[0].Pages) != 1 || split.Documents[1].SplitFrom != long.ID {
+		t.Fatalf("split = %+v", split)
+	}
+	if _, err := m.Store.Stat(t.Context(), chartscan.DocumentVersionKey(long.ID, long.Version)); err != nil {
+		t.Errorf("the manifest before the split is not kept: %v", err)
+	}
+	newID := split.Documents[1].ID
+	// Merging documents of two patients needs confirming.
+	if other.MRN != "" && other.MRN != long.MRN {
+		tech.json("POST", "/api/v1/documents/"+string(other.ID)+"/merge", strings.NewReader(`{"with":"`+string(newID)+`"}`), 422, &e)
+		if e.Error.Code != "refused" {
+			t.Errorf("merge of two patients without confirm: %+v", e)
+		}
+	}
+	var merged chartscan.Document
+	tech.json("POST", path+"/merge", strings.NewReader(`{"with":"`+string(newID)+`"}`), 200, &merged)
+	if len(merged.Pages) != len(long.Pages) || merged.MergedFrom[0] != newID {
+		t.Fatalf("merged = %+v", merged)
+	}
+	var gone chartscan.Document
+	tech.json("GET", "/api/v1/documents/"+string(newID), nil, 200, &gone)
+	if gone.MergedInto != long.ID || len(gone.Pages) != 0 {
+		t.Errorf("the merged-away document = %+v", gone)
+	}
+	tech.json("POST", "/api/v1/documents/"+string(newID)+"/merge", strings.NewReader(`{"with":"`+string(long.ID)+`"}`), 422, nil)
+}
