@@ -16,20 +16,54 @@ import (
 //   - the words of the document title near the top of the page, and the
 //     whole title ("t:" and "tt:" prefixes, weights 10 and 40): a title
 //     says what a document is more plainly than anything else, and must
-//     outweigh the hundreds of words of running text. The title is the
-//     one extract.Title finds (in capitals) or, failing that, a short
-//     line in title case near the top ("Discharge Summary"), as many
-//     systems print them.
+//     outweigh the hundreds of words of running text. See pageTitle.
 //
 // The weights were chosen by cross-validation on transcribed notes
 // (headings) and so that a known title decides a page (titles).
 func Features(text string) map[string]float64 {
-	title := extract.Title(text)
-	if title == "" {
-		title = titleCaseTitle(text)
-	}
-	return titledFeatures(title, text)
+	return titledFeatures(pageTitle(text), text)
 }
+
+// pageTitle returns the document title of a page: the one extract.Title
+// finds (in capitals) or, failing that, a short line in title case near
+// the top ("Discharge Summary"), as many systems print them. A page's
+// header block (facility, then the patient's identifiers) comes before
+// its title, so the title is looked for below the last identifier line
+// of the header first: a facility's name ("HARBORSIDE REHABILITATION AND
+// NURSING") is not the title of the page under it.
+func pageTitle(text string) string {
+	lines := strings.Split(text, "\n")
+	n, after := 0, -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if n++; n > 6 {
+			break
+		}
+		if identifierLineRE.MatchString(l) {
+			after = i + 1
+		}
+	}
+	if after > 0 {
+		rest := strings.Join(lines[after:], "\n")
+		if t := extract.Title(rest); t != "" {
+			return t
+		}
+		if t := titleCaseTitle(rest); t != "" {
+			return t
+		}
+	}
+	if t := extract.Title(text); t != "" {
+		return t
+	}
+	return titleCaseTitle(text)
+}
+
+// identifierLineRE marks a line of the header block that identifies the
+// patient or the visit: labels of record numbers, names, birth dates and
+// visits as sites print them, or a long number after "#".
+var identifierLineRE = regexp.MustCompile(`(?i)(\b(mrn|mr\s*(no|#)|med(ical)?\s*rec(ord)?|unit\s*no|acct|account|d\.?o\.?b\b|birth\s*date|birthdate|born|surname|forename|encounter|enc|visit|adm|admitted)\b|\b(patient|pt|resident|name)\s*:|#\s*\d{4,})`)
 
 // titleCaseTitle returns the first of the top lines of text that reads as
 // a title printed in title case: two to eight words, each capitalised
@@ -48,10 +82,10 @@ func titleCaseTitle(text string) string {
 		if len(l) < 3 || len(l) > 60 || strings.ContainsAny(l, ":0123456789|,;") || strings.HasSuffix(l, ".") {
 			continue
 		}
-		if n <= 2 && facilityWordRE.MatchString(l) {
+		words := strings.Fields(l)
+		if n <= 2 && (facilityRE.MatchString(l) || len(words) >= 4 && weakFacilityRE.MatchString(l)) {
 			continue
 		}
-		words := strings.Fields(l)
 		if len(words) < 2 || len(words) > 8 {
 			continue // one word alone is more often a heading or a value
 		}
@@ -76,8 +110,14 @@ func titleCaseTitle(text string) string {
 // titleJoiners are the small words a title-case title leaves in lower case.
 var titleJoiners = map[string]bool{"and": true, "of": true, "for": true, "the": true, "to": true, "in": true, "on": true, "at": true, "with": true, "or": true, "a": true, "an": true, "by": true}
 
-// facilityWordRE marks a facility's name, which heads many pages.
-var facilityWordRE = regexp.MustCompile(`(?i)\b(hospital|clinic|clinics|medical|health|healthcare|infirmary|center|centre|institute|university|associates|partners|group|practice|physicians|system|medicine|care)\b`)
+// facilityRE and weakFacilityRE mark a facility's name, which heads many
+// pages: words that name an institution, and words that do so in a longer
+// name ("Pinecrest Family Medicine and Urgent Care") but can be a title's
+// too ("Orders for Care").
+var (
+	facilityRE     = regexp.MustCompile(`(?i)\b(hospital|clinic|clinics|medical\s+(center|centre|group)|infirmary|institute|university|health\s*(system|care|services))\b`)
+	weakFacilityRE = regexp.MustCompile(`(?i)\b(medical|health|healthcare|center|centre|associates|partners|group|practice|physicians|system|medicine|care)\b`)
+)
 
 // titledFeatures is Features with the title given rather than found.
 func titledFeatures(title, text string) map[string]float64 {
