@@ -359,10 +359,19 @@ func ratio(a, b int) float64 {
 }
 
 func (f figures) String() string {
+	if f.n == 0 {
+		return "no pages"
+	}
+	share := func(a, b int) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
+	}
 	below, belowRight := f.n-f.above, f.right-f.aboveRight
-	return fmt.Sprintf("%5.1f%% (%d/%d); ECE %.3f; at or above the review threshold %d pages, %.1f%% right; below %d pages, %.1f%% right; misfiled and not flagged %d (%.1f%% of pages)",
-		100*f.acc(), f.right, f.n, f.ece, f.above, 100*ratio(f.aboveRight, f.above), below, 100*ratio(belowRight, below),
-		f.misfiledUnflagged, 100*ratio(f.misfiledUnflagged, f.n))
+	return fmt.Sprintf("%5.1f%% (%d/%d); ECE %.3f; at or above the review threshold %d pages, %s right; below %d pages, %s right; misfiled and not flagged %d (%s of pages)",
+		100*f.acc(), f.right, f.n, f.ece, f.above, share(f.aboveRight, f.above), below, share(belowRight, below),
+		f.misfiledUnflagged, share(f.misfiledUnflagged, f.n))
 }
 
 // report gives the figures of res by set and kind of page, and the
@@ -414,6 +423,18 @@ func report(t *testing.T, label string, res []heldOutResult, threshold float64) 
 			}
 			per[r.page.Section] = x
 		}
+		// What other review thresholds would cost and catch.
+		for _, th := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} {
+			flagged, escaped := 0, 0
+			for _, r := range groups["all pages"] {
+				if r.conf < th {
+					flagged++
+				} else if r.section != r.page.Section {
+					escaped++
+				}
+			}
+			fmt.Fprintf(&b, "  review threshold %.1f: %d of %d pages to review, %d misfiled pages not flagged\n", th, flagged, all.n, escaped)
+		}
 		var ps []string
 		for _, s := range chartscan.Sections {
 			if x, ok := per[s]; ok {
@@ -432,14 +453,17 @@ func report(t *testing.T, label string, res []heldOutResult, threshold float64) 
 // pages) that may escape review.
 var (
 	heldOutTextFloors = map[string]float64{
-		"dev/all pages": 0, "dev/forms": 0, "dev/notes": 0,
-		"test/all pages": 0, "test/forms": 0, "test/notes": 0,
+		"dev/all pages": 0.83, "dev/forms": 0.82, "dev/notes": 0.83, // measured 85.7, 85.3, 86.0 %
+		"test/all pages": 0.86, "test/forms": 0.82, "test/notes": 0.89, // measured 90.2, 87.0, 92.9 %
 	}
 	heldOutOCRFloors = map[string]float64{
-		"dev/all pages": 0, "dev/forms": 0, "dev/notes": 0,
-		"test/all pages": 0, "test/forms": 0, "test/notes": 0,
+		"dev/all pages": 0.83, "dev/forms": 0.85, "dev/notes": 0.81, // measured 85.7, 88.2, 83.7 %
+		"test/all pages": 0.84, "test/forms": 0.78, "test/notes": 0.89, // measured 88.2, 82.6, 92.9 %
 	}
-	heldOutMaxUnflagged = map[string]float64{"dev": 1, "test": 1}
+	// measured 3.9 and 7.8 % (text), 5.2 and 7.8 % (OCR)
+	heldOutMaxUnflagged = map[string]float64{"dev": 0.08, "test": 0.10}
+	// measured 9 of 16 (text), 9 of 17 (OCR)
+	heldOutMinCaught = 0.45
 )
 
 // heldOutSetup reads the held-out pages and lays each out as printed, under
@@ -471,11 +495,18 @@ func check(t *testing.T, got map[string]figures, floors map[string]float64) {
 			t.Errorf("%s: section accuracy %.3f is below the floor %.2f", k, a, floors[k])
 		}
 	}
+	wrong, caught := 0, 0
 	for _, set := range []string{"dev", "test"} {
 		all := got[set+"/all pages"]
 		if u := ratio(all.misfiledUnflagged, all.n); !(u <= heldOutMaxUnflagged[set]) {
 			t.Errorf("%s set: %.3f of the pages are misfiled without a review flag, above %.2f", set, u, heldOutMaxUnflagged[set])
 		}
+		wrong += all.n - all.right
+		caught += all.n - all.right - all.misfiledUnflagged
+	}
+	t.Logf("misfiled pages put in review by the profile's threshold: %d of %d", caught, wrong)
+	if c := ratio(caught, wrong); wrong > 0 && !(c >= heldOutMinCaught) {
+		t.Errorf("only %.2f of the misfiled pages go to review, below %.2f", c, heldOutMinCaught)
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 
 // Model is a naive Bayes model over weighted features, with a
 // temperature that turns its scores into calibrated probabilities. Use
-// NewModel or ReadModel; a Model is not safe for concurrent change.
+// NewModel or ReadModel. Posterior may be called concurrently; Add, Merge
+// and Prune change the model and must not run beside anything else.
 //
 // Each family of features (words of the running text, headings, title) is
 // its own multinomial: a section whose documents carry many titles (the
