@@ -135,7 +135,8 @@ func (c *Classifier) apply(key string, l *lesson) {
 	for _, f := range l.Features {
 		c.learned.Add(l.Section, f, l.Weight)
 	}
-	m := &Model{Counts: make(map[string][]float64, len(c.base.Counts)), Totals: make([]float64, len(c.base.Totals)), Alpha: c.base.Alpha, Kappa: c.base.Kappa}
+	m := NewModel()
+	m.Alpha, m.Mu, m.Kappa, m.Beta = c.base.Alpha, c.base.Mu, c.base.Kappa, c.base.Beta
 	m.Merge(c.base)
 	m.Merge(c.learned)
 	c.model = m

@@ -3,7 +3,9 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -51,8 +53,19 @@ func TestModelRoundTrip(t *testing.T) {
 			t.Fatalf("posteriors differ after a round trip: %v vs %v", a, b)
 		}
 	}
-	if _, err := ReadModel(strings.NewReader("chartscan-section-model\t2\n")); err == nil {
+	if _, err := ReadModel(strings.NewReader("chartscan-section-model\t3\nalpha\t0.1\n")); err == nil {
 		t.Error("a model of another version was read")
+	}
+	if _, err := ReadModel(strings.NewReader("chartscan-section-model\t2\nalpha\t0.1\nmu\t0.3\nkappa\t5\n")); err == nil {
+		t.Error("a model cut short in its header was read")
+	}
+	// A model of the earlier version (no background weight) still reads.
+	old, err := ReadModel(strings.NewReader("chartscan-section-model\t1\nalpha\t0.1\nkappa\t3\nsections\tdischarge,operative\nt:discharge\t0:50\nt:operative\t1:50\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := chartscan.BestSection(old.Posterior(Features("DISCHARGE SUMMARY\nThe patient went home."))); s != chartscan.SectionDischarge || old.Mu != 0 {
+		t.Errorf("version 1 model: %s, mu %g", s, old.Mu)
 	}
 }
 
@@ -161,11 +174,172 @@ func TestCrossValidation(t *testing.T) {
 	}
 	fmt.Fprintf(&sb, "  calibration error (ECE, 5 bins): %.3f\n", ece)
 	t.Log(sb.String())
-	// Measured 78 %; documents with titles do far better (see the capture
+	// Measured 79.8 %; documents with titles do far better (see the capture
 	// accuracy test).
 	if acc < 0.74 {
 		t.Errorf("cross-validated accuracy %.3f below the floor 0.74", acc)
 	}
+}
+
+// TestSeedCrossValidation measures how well the seed describes the kind of
+// page rather than its own texts: each seed page is taken out of the model
+// in turn, with the seed title it bears, and classified as a page of a new
+// site would be, a form the model has not seen under a title it has not
+// seen.
+func TestSeedCrossValidation(t *testing.T) {
+	f, err := os.Open(sharedCSV(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes, err := ReadMTSamples(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, err := BuiltinModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []Labeled
+	for _, n := range notes {
+		docs = append(docs, Labeled{Section: n.Section, Text: n.Text})
+	}
+	seed := SeedDocuments()
+	m := Train(append(docs, seed...), nil)
+	m.Kappa, m.Beta = builtin.Kappa, builtin.Beta
+	data := scoreLeftOut(m, seed)
+	right := 0
+	per := map[int][2]int{}
+	var bins [5][2]float64
+	for _, d := range data {
+		p := softmax(d.ll, m.Kappa, scale(d.n, m.Beta))
+		best := 0
+		for i := range p {
+			if p[i] > p[best] {
+				best = i
+			}
+		}
+		x := per[d.truth]
+		x[0]++
+		if best == d.truth {
+			right++
+			x[1]++
+		}
+		per[d.truth] = x
+		b := min(int(p[best]*5), 4)
+		bins[b][0]++
+		if best == d.truth {
+			bins[b][1]++
+		}
+	}
+	var sb strings.Builder
+	acc := float64(right) / float64(len(data))
+	fmt.Fprintf(&sb, "seed pages, each left out with its title: %.1f%% (%d/%d)\n", 100*acc, right, len(data))
+	for i, s := range chartscan.Sections {
+		if x, ok := per[i]; ok {
+			fmt.Fprintf(&sb, "  %-18s %d/%d\n", s, x[1], x[0])
+		}
+	}
+	var ece float64
+	for i, b := range bins {
+		if b[0] > 0 {
+			ece += math.Abs(b[1]/b[0]-(float64(i)+0.5)/5) * b[0] / float64(len(data))
+		}
+	}
+	fmt.Fprintf(&sb, "  calibration error (ECE, 5 bins): %.3f\n", ece)
+	t.Log(sb.String())
+	if len(data) < 100 {
+		t.Errorf("only %d seed pages", len(data))
+	}
+	// Measured 74.3 %.
+	if acc < 0.70 {
+		t.Errorf("seed leave-one-out accuracy %.3f below the floor 0.70", acc)
+	}
+}
+
+// Every seed page starts with its title in capitals, as forms print it,
+// and no two pages or titles of the seed repeat one another.
+func TestSeedLayout(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range chartscan.Sections {
+		if len(Seed[s]) < 3 || len(SeedTitles[s]) < 10 {
+			t.Errorf("%s: %d seed pages and %d titles; every section needs several wordings", s, len(Seed[s]), len(SeedTitles[s]))
+		}
+		for _, x := range Seed[s] {
+			title, _, _ := strings.Cut(x, "\n")
+			if title != strings.ToUpper(title) || len(tokens(title)) == 0 {
+				t.Errorf("%s: seed page title %q is not in capitals", s, title)
+			}
+			if seen[x] {
+				t.Errorf("%s: seed page %.30q repeated", s, x)
+			}
+			seen[x] = true
+		}
+		for _, x := range SeedTitles[s] {
+			k := strings.ToUpper(x)
+			if seen["title "+k] {
+				t.Errorf("%s: seed title %q repeated", s, x)
+			}
+			seen["title "+k] = true
+		}
+	}
+}
+
+// The seed is general: the titles printed on the shared chart batches are
+// not in it, except the plain names of a kind of document, which any seed
+// must have (listed here; each is the name of its kind in HIM filing
+// guides and document ontologies, not one site's title).
+func TestSeedDoesNotRepeatSharedTitles(t *testing.T) {
+	generic := map[string]bool{
+		"DISCHARGE SUMMARY": true, "HISTORY AND PHYSICAL": true, "H&P": true, "FACE SHEET": true,
+		"INFORMED CONSENT": true, "OPERATIVE REPORT": true, "PROCEDURE NOTE": true, "PATHOLOGY REPORT": true,
+		"RADIOLOGY REPORT": true, "MEDICATION ADMINISTRATION RECORD": true, "EXPLANATION OF BENEFITS": true,
+	}
+	var seed []string
+	for _, s := range chartscan.Sections {
+		for _, x := range append(append([]string{}, Seed[s]...), SeedTitles[s]...) {
+			seed = append(seed, tokenString(x))
+		}
+	}
+	all := strings.Join(seed, "|")
+	dir := os.Getenv("CHARTSCAN_SHARED_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "data")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "charts", "truth", "*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no chart truth files in %s", dir)
+	}
+	titles := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr struct {
+			Documents []struct{ Title string }
+		}
+		if err := json.Unmarshal(b, &tr); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range tr.Documents {
+			if d.Title != "" {
+				titles[d.Title] = true
+			}
+		}
+	}
+	in := 0
+	for title := range titles {
+		tt := tokenString(title)
+		if strings.TrimSpace(tt) != "" && !strings.Contains(all, tt) {
+			continue
+		}
+		in++
+		if !generic[title] {
+			t.Errorf("the seed repeats the shared batches' title %q", title)
+		}
+	}
+	t.Logf("%d of the %d titles of the shared batches are in the seed, all plain names of a kind", in, len(titles))
 }
 
 // Corrections teach the classifier; the lesson is kept in the store and a

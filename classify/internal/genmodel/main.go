@@ -3,8 +3,9 @@
 //
 //	go generate ./classify
 //
-// A fifth of the notes is held out to fit the model's temperature (how
-// sure its probabilities should be); the final model is trained on all.
+// A fifth of the notes is held out, and each seed page is left out in
+// turn, to fit the model's temperature (how sure its probabilities should
+// be); the final model is trained on all.
 package main
 
 import (
@@ -45,7 +46,7 @@ func main() {
 	if err := w.Close(); err != nil {
 		fail(err)
 	}
-	fmt.Printf("genmodel: %d notes, %d features, kappa %.2f -> %s\n", len(notes), len(m.Counts), m.Kappa, *out)
+	fmt.Printf("genmodel: %d notes, %d features, kappa %.2f, beta %.1f -> %s\n", len(notes), len(m.Counts), m.Kappa, m.Beta, *out)
 }
 
 func fail(err error) {
