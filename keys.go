@@ -116,3 +116,31 @@ func ChangesDayPrefix(day time.Time) string { return ChangesPrefix + day.UTC().F
 // ChangesAfter is the key from which to list the changes made at t or
 // later (a StartAfter for S3 listings).
 func ChangesAfter(t time.Time) string { return ChangesPrefix + t.UTC().Format(changeTime) }
+
+// ReleaseKey is where a release record is kept.
+func ReleaseKey(r ReleaseID) string { return ReleasesPrefix + string(r) + ".json" }
+
+// ReleasePacketKey is where the packet PDF of an approved release is kept.
+func ReleasePacketKey(r ReleaseID) string { return ReleasesPrefix + string(r) + ".pdf" }
+
+// ReleasesPrefix is the prefix of the release records and packets.
+const ReleasesPrefix = "releases/"
+
+// DisclosureKey is where a patient's accounting of disclosures notes a
+// release (the MRN as PatientKey).
+func DisclosureKey(mrn string, r ReleaseID) string {
+	return DisclosuresPrefix(mrn) + string(r) + ".json"
+}
+
+// DisclosuresPrefix is the prefix of a patient's disclosures.
+func DisclosuresPrefix(mrn string) string { return "disclosures/" + PatientKey(mrn) + "/" }
+
+// HoldKey is where a legal hold is kept while it stands.
+func HoldKey(h HoldID) string { return HoldsPrefix + string(h) + ".json" }
+
+// HoldsPrefix is the prefix of the legal holds.
+const HoldsPrefix = "holds/"
+
+// RetentionKey is where the destruction record of a (UTC) day is kept, for
+// good.
+func RetentionKey(day string) string { return "retention/" + day + ".json" }

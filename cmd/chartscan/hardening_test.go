@@ -84,9 +84,16 @@ func TestLogsAndLimits(t *testing.T) {
 			t.Errorf("200 KiB of headers = %d, want 431", resp.StatusCode)
 		}
 	}
-	for _, path := range []string{"/", "/api/v1/", "/objects/", "/api/v1/documents/"} {
+	for _, path := range []string{"/api/v1/", "/objects/", "/api/v1/documents/", "/ui/static/", "/ui/static/README.md"} {
 		if resp, _ := tech.do("GET", path, nil, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
 		}
+	}
+	// The root only leads to the web UI.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(base + "/"); err != nil || resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/ui/" {
+		t.Errorf("GET / = %v %v, want a redirect to /ui/", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 }
