@@ -39,6 +39,15 @@ type ObjectStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// LegalHolder is an ObjectStore that can put objects under a legal hold:
+// while it is on, the object cannot be deleted by anyone, not even with
+// the store's own credentials (S3 object lock). SetLegalHold returns
+// EUNSUPPORTED when the store has no such lock, ENOTFOUND for a missing
+// object. Delete of an object under a hold is EREFUSED.
+type LegalHolder interface {
+	SetLegalHold(ctx context.Context, key string, on bool) error
+}
+
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
 	Key         string

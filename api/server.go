@@ -126,6 +126,14 @@ func New(d Deps) *Server {
 	v1.GET("/pages/:id/image", s.pageImage, tech)
 	v1.GET("/review", s.review, tech)
 	v1.GET("/audit", s.auditLog, admin)
+	v1.POST("/releases", s.createRelease, tech)
+	v1.GET("/releases/:id", s.release, tech)
+	v1.POST("/releases/:id/approve", s.approveRelease, tech)
+	v1.GET("/releases/:id/pdf", s.releasePDF, tech)
+	v1.GET("/patients/:mrn/disclosures", s.disclosures, tech)
+	v1.POST("/holds", s.createHold, admin)
+	v1.GET("/holds", s.holds, admin)
+	v1.DELETE("/holds/:id", s.deleteHold, admin)
 	s.echo = e
 	return s
 }

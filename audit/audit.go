@@ -53,6 +53,11 @@ const (
 	ActionHold      = "hold.create"
 	ActionUnhold    = "hold.delete"
 	ActionDestroy   = "retention.remove"
+	// Reading releases and a patient's accounting of disclosures, and the
+	// list of holds, are accesses too.
+	ActionReleaseView = "release.view"
+	ActionDisclosures = "disclosures.list"
+	ActionHoldList    = "hold.list"
 )
 
 // Entry is one access.

@@ -32,18 +32,19 @@ const DefaultFile = "chartscan.yaml"
 // Config is chartscan's configuration. The zero value is not useful; use
 // Default or Load.
 type Config struct {
-	DataDir     string   `yaml:"data_dir"`
-	Listen      string   `yaml:"listen"`
-	ProfilesDir string   `yaml:"profiles_dir"`
-	Storage     Storage  `yaml:"storage"`
-	OCR         OCR      `yaml:"ocr"`
-	Ingest      Ingest   `yaml:"ingest"`
-	Limits      Limits   `yaml:"limits"`
-	API         API      `yaml:"api"`
-	UI          UI       `yaml:"ui"`
-	TLS         TLS      `yaml:"tls"`
-	Log         Log      `yaml:"log"`
-	Patients    Patients `yaml:"patients"`
+	DataDir     string    `yaml:"data_dir"`
+	Listen      string    `yaml:"listen"`
+	ProfilesDir string    `yaml:"profiles_dir"`
+	Storage     Storage   `yaml:"storage"`
+	OCR         OCR       `yaml:"ocr"`
+	Ingest      Ingest    `yaml:"ingest"`
+	Limits      Limits    `yaml:"limits"`
+	API         API       `yaml:"api"`
+	UI          UI        `yaml:"ui"`
+	TLS         TLS       `yaml:"tls"`
+	Log         Log       `yaml:"log"`
+	Patients    Patients  `yaml:"patients"`
+	Retention   Retention `yaml:"retention"`
 
 	// profilesDirSet is true when profiles_dir came from the file or env;
 	// otherwise a missing folder falls back to the embedded profiles.
@@ -72,6 +73,9 @@ type S3 struct {
 	// is unreachable or failing; after that the file waits in the work
 	// folder and is tried again later.
 	RetryFor time.Duration `yaml:"retry_for"`
+	// ObjectLock creates a missing bucket with S3 object lock, and makes
+	// legal holds S3 legal holds on the held records' objects as well.
+	ObjectLock bool `yaml:"object_lock"`
 }
 
 // OCR configures the OCR engines.
@@ -130,6 +134,22 @@ type API struct {
 	MaxUpload Size `yaml:"max_upload"`
 }
 
+// Retention says how long records are kept: Years from the service date
+// (the scan date when it is unknown), or the years of the document's
+// section in Sections.
+type Retention struct {
+	Years    int            `yaml:"years"`
+	Sections map[string]int `yaml:"sections"`
+}
+
+// For returns how many years a document of the section is kept.
+func (r Retention) For(s chartscan.Section) int {
+	if y, ok := r.Sections[string(s)]; ok {
+		return y
+	}
+	return r.Years
+}
+
 // UI configures the technicians' web UI.
 type UI struct {
 	// IdleTimeout ends a session not used for that long.
@@ -179,7 +199,10 @@ func Default() *Config {
 		},
 		API: API{MaxUpload: 1 << 30},
 		UI:  UI{IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour},
-		Log: Log{Level: "info", Format: "json"},
+		// Ten years is the longest of most US states' hospital record
+		// rules for adults; consents are kept longer by many facilities.
+		Retention: Retention{Years: 10, Sections: map[string]int{"consent": 25}},
+		Log:       Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -453,6 +476,17 @@ func (c *Config) finish() error {
 	}
 	if c.UI.IdleTimeout < time.Minute || c.UI.IdleTimeout > c.UI.AbsoluteTimeout || c.UI.AbsoluteTimeout > 7*24*time.Hour {
 		return errors.New("config: ui: idle_timeout must be at least 1m and at most absolute_timeout, which is at most 168h")
+	}
+	if c.Retention.Years < 1 || c.Retention.Years > 200 {
+		return fmt.Errorf("config: retention.years: %d is outside 1..200", c.Retention.Years)
+	}
+	for sec, y := range c.Retention.Sections {
+		if !chartscan.Section(sec).Valid() {
+			return fmt.Errorf("config: retention.sections: unknown section %q", sec)
+		}
+		if y < 1 || y > 200 {
+			return fmt.Errorf("config: retention.sections.%s: %d is outside 1..200", sec, y)
+		}
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("config: tls: set both cert and key, or neither")

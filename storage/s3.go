@@ -44,6 +44,11 @@ type S3Config struct {
 	// OnRetry, if set, is called each time an operation is retried (for
 	// the metrics). It must be safe for concurrent use.
 	OnRetry func()
+	// ObjectLock creates a missing bucket with object locking (and so
+	// versioning), and makes the store a chartscan.LegalHolder: objects
+	// under a legal hold cannot be deleted, not even with the bucket's own
+	// credentials. Delete then removes every version of an object.
+	ObjectLock bool
 }
 
 // S3 is an object store in an S3-compatible service (MinIO, AWS S3, Ceph
@@ -57,6 +62,7 @@ type S3 struct {
 	retry   time.Duration
 	log     *slog.Logger
 	onRetry func()
+	locked  bool // the bucket has object locking
 }
 
 var _ chartscan.ObjectStore = (*S3)(nil)
@@ -93,7 +99,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: s3 endpoint %q: %w", cfg.Endpoint, err)
 	}
-	s := &S3{c: c, bucket: cfg.Bucket, retry: cfg.RetryFor, log: cfg.Logger, onRetry: cfg.OnRetry}
+	s := &S3{c: c, bucket: cfg.Bucket, retry: cfg.RetryFor, log: cfg.Logger, onRetry: cfg.OnRetry, locked: cfg.ObjectLock}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -105,7 +111,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		if err != nil || ok {
 			return err
 		}
-		err = c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region})
+		err = c.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region, ObjectLocking: cfg.ObjectLock})
 		if code := minio.ToErrorResponse(err).Code; code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists" {
 			return nil
 		}
@@ -113,6 +119,17 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: s3 bucket %q at %s: %w", cfg.Bucket, endpoint, err)
+	}
+	if cfg.ObjectLock {
+		var enabled string
+		err := s.do(ctx, "object lock", func(ctx context.Context) error {
+			var err error
+			enabled, _, _, _, err = c.GetObjectLockConfig(ctx, cfg.Bucket)
+			return err
+		})
+		if err != nil || enabled != "Enabled" {
+			return nil, fmt.Errorf("storage: s3 bucket %q has no object lock (it must be created with it; object lock cannot be turned on later): %v", cfg.Bucket, err)
+		}
 	}
 	return s, nil
 }
@@ -351,7 +368,66 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	if err := chartscan.CheckKey(key); err != nil {
 		return err
 	}
+	if !s.locked {
+		return mapErr(s.do(ctx, "delete", func(ctx context.Context) error {
+			return s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
+		}))
+	}
+	// In a versioned bucket a plain delete only hides the object behind a
+	// delete marker; deleting means removing every version. A version
+	// under a legal hold refuses: that is the point.
 	return mapErr(s.do(ctx, "delete", func(ctx context.Context) error {
-		return s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
+		for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+			if o.Err != nil {
+				return o.Err
+			}
+			if o.Key != key {
+				continue
+			}
+			if err := s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: o.VersionID}); err != nil {
+				if minio.ToErrorResponse(err).Code == "AccessDenied" || strings.Contains(err.Error(), "WORM") {
+					return chartscan.WrapError(chartscan.EREFUSED, err, "object %s is under a legal hold", key)
+				}
+				return err
+			}
+		}
+		return nil
 	}))
 }
+
+// SetLegalHold puts every version of the object at key under a legal
+// hold, or lifts it. A bucket without object lock is EUNSUPPORTED; a
+// missing object ENOTFOUND.
+func (s *S3) SetLegalHold(ctx context.Context, key string, on bool) error {
+	if err := chartscan.CheckKey(key); err != nil {
+		return err
+	}
+	if !s.locked {
+		return chartscan.Errorf(chartscan.EUNSUPPORTED, "the bucket has no object lock")
+	}
+	status := minio.LegalHoldDisabled
+	if on {
+		status = minio.LegalHoldEnabled
+	}
+	return mapErr(s.do(ctx, "legal hold", func(ctx context.Context) error {
+		found := false
+		for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+			if o.Err != nil {
+				return o.Err
+			}
+			if o.Key != key || o.IsDeleteMarker {
+				continue
+			}
+			found = true
+			if err := s.c.PutObjectLegalHold(ctx, s.bucket, key, minio.PutObjectLegalHoldOptions{VersionID: o.VersionID, Status: &status}); err != nil {
+				return err
+			}
+		}
+		if !found {
+			return chartscan.Errorf(chartscan.ENOTFOUND, "no object %s", key)
+		}
+		return nil
+	}))
+}
+
+var _ chartscan.LegalHolder = (*S3)(nil)

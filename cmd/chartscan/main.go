@@ -45,6 +45,8 @@ commands:
                         print a cover sheet (or --separator) for a scanning station
   train FOLDER          learn chart sections from FOLDER/<section>/ scans
   reindex               rebuild the search index from the object store
+  retention run [--dry-run]
+                        remove the records past their retention and not on hold
   health                ask a running serve's /readyz; exit 0 when it takes work
   version               print the version
 
@@ -123,6 +125,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.coversheet(ctx, args)
 	case "train":
 		return env.train(ctx, args)
+	case "retention":
+		return env.retention(ctx, args)
 	case "health":
 		return env.health(ctx, args)
 	case "version":

@@ -62,6 +62,13 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 	if edit != nil {
 		edit(cfg)
 	}
+	return startMain(tb, cfg, cfgFile)
+}
+
+// startMain starts the real program on cfg (read from cfgFile) and stops
+// it when the test ends, or at StopMain.
+func startMain(tb testing.TB, cfg *config.Config, cfgFile string) *Main {
+	tb.Helper()
 	logs := &lockedBuffer{}
 	m := NewMain(cfg, newLogger(cfg, io.MultiWriter(testLogWriter{tb}, logs)))
 	serviceLogs.Store(m, logs)
@@ -79,16 +86,39 @@ func MustOpenMain(tb testing.TB, profiles map[string]string, edit func(*config.C
 	case err := <-done:
 		tb.Fatalf("Run: %v", err)
 	}
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("Run: %v", err)
-		}
-		if err := m.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("Run: %v", err)
+			}
+			if err := m.Close(); err != nil {
+				tb.Errorf("Close: %v", err)
+			}
+		})
+	}
+	serviceStops.Store(m, stop)
+	tb.Cleanup(stop)
 	return m
+}
+
+// serviceStops holds the stop of each Main started by startMain.
+var serviceStops sync.Map
+
+// StopMain stops a Main started by MustOpenMain, as SIGTERM would.
+func StopMain(m *Main) {
+	if stop, ok := serviceStops.Load(m); ok {
+		stop.(func())()
+	}
+}
+
+// RestartMain stops m and starts the program again on the same
+// configuration and data.
+func RestartMain(tb testing.TB, m *Main) *Main {
+	tb.Helper()
+	StopMain(m)
+	return startMain(tb, m.Config, m.ConfigFile)
 }
 
 // lockedBuffer collects a service's log for tests that read it.

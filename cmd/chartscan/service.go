@@ -94,17 +94,18 @@ func OpenStore(cfg *config.Config, log *slog.Logger, onRetry func()) (chartscan.
 	switch cfg.Storage.Kind {
 	case "s3":
 		return storage.NewS3(context.Background(), storage.S3Config{
-			Endpoint:  cfg.Storage.S3.Endpoint,
-			Bucket:    cfg.Storage.S3.Bucket,
-			AccessKey: cfg.Storage.S3.AccessKey,
-			SecretKey: cfg.Storage.S3.SecretKey,
-			Secure:    cfg.Storage.S3.Secure,
-			Region:    cfg.Storage.S3.Region,
-			SSE:       cfg.Storage.S3.SSE,
-			CAFile:    cfg.Storage.S3.CAFile,
-			RetryFor:  cfg.Storage.S3.RetryFor,
-			Logger:    log,
-			OnRetry:   onRetry,
+			Endpoint:   cfg.Storage.S3.Endpoint,
+			Bucket:     cfg.Storage.S3.Bucket,
+			AccessKey:  cfg.Storage.S3.AccessKey,
+			SecretKey:  cfg.Storage.S3.SecretKey,
+			Secure:     cfg.Storage.S3.Secure,
+			Region:     cfg.Storage.S3.Region,
+			SSE:        cfg.Storage.S3.SSE,
+			CAFile:     cfg.Storage.S3.CAFile,
+			RetryFor:   cfg.Storage.S3.RetryFor,
+			ObjectLock: cfg.Storage.S3.ObjectLock,
+			Logger:     log,
+			OnRetry:    onRetry,
 		})
 	default:
 		return storage.NewFS(cfg.ObjectsDir())

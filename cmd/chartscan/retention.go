@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/user"
+	"time"
+
+	"chartscan"
+	"chartscan/audit"
+	"chartscan/records"
+)
+
+// retention runs the retention schedule: `chartscan retention run
+// [--dry-run]` removes the documents past their retention and not under a
+// legal hold, writes the destruction record, and prints each document id
+// it removed (with --dry-run: would remove), one per line on stdout.
+func (e *cmdEnv) retention(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		return fmt.Errorf("retention: want run [--dry-run]")
+	}
+	fs := e.flags("retention run")
+	dry := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
+	if _, err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, newLogger(cfg, e.stderr))
+	if err := m.OpenStorage(); err != nil {
+		m.Close()
+		if chartscan.ErrorCode(err) == chartscan.EUNAVAILABLE {
+			return fmt.Errorf("retention: %s; stop chartscan serve first", chartscan.ErrorMessage(err))
+		}
+		return err
+	}
+	defer m.Close()
+	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
+		return err
+	}
+	svc := &records.Service{Store: m.Store, Index: m.Index, Audit: m.Audit, Profiles: m.Profiles, Logger: m.Logger}
+	who := "retention"
+	if u, err := user.Current(); err == nil {
+		who = "retention/" + u.Username
+	}
+	a := chartscan.Actor{Name: who, Role: chartscan.RoleAdmin, Via: chartscan.ViaCLI}
+	plan, err := svc.RetentionPlan(ctx, a, cfg.Retention.For, time.Now())
+	if err != nil {
+		return err
+	}
+	if *dry {
+		for _, x := range plan {
+			fmt.Fprintln(e.stdout, x.Document.ID)
+		}
+		fmt.Fprintf(e.stderr, "%d documents are past their retention and not held; nothing was removed (--dry-run)\n", len(plan))
+		return nil
+	}
+	done, err := svc.Destroy(ctx, a, plan)
+	for _, d := range done {
+		fmt.Fprintln(e.stdout, d.Document)
+	}
+	if serr := m.Audit.Sync(context.Background()); serr != nil {
+		fmt.Fprintf(e.stderr, "retention: the audit log was not copied to the store: %v\n", serr)
+	}
+	fmt.Fprintf(e.stderr, "%d documents removed; the destruction record is %s in the object store\n", len(done), chartscan.RetentionKey(time.Now().UTC().Format(time.DateOnly)))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "retention: %v\n", err)
+		return exitError(1)
+	}
+	return nil
+}
