@@ -124,6 +124,16 @@ func New(c Config) (*Server, error) {
 	s.mux.HandleFunc("GET /ui/upload", s.signedIn(scanner, s.uploadForm))
 	s.mux.HandleFunc("POST /ui/upload", s.signedIn(scanner, s.upload))
 	s.mux.HandleFunc("GET /ui/audit", s.signedIn(admin, s.auditPage))
+	s.mux.HandleFunc("GET /ui/releases", s.signedIn(tech, s.releases))
+	s.mux.HandleFunc("POST /ui/releases", s.signedIn(tech, s.newRelease))
+	s.mux.HandleFunc("GET /ui/releases/{id}", s.signedIn(tech, s.releaseView))
+	s.mux.HandleFunc("POST /ui/releases/{id}/approve", s.signedIn(tech, s.approve))
+	s.mux.HandleFunc("GET /ui/releases/{id}/pdf", s.signedIn(tech, s.packet))
+	s.mux.HandleFunc("GET /ui/disclosures", s.signedIn(tech, s.disclosuresForm))
+	s.mux.HandleFunc("POST /ui/disclosures", s.signedIn(tech, s.disclosures))
+	s.mux.HandleFunc("GET /ui/holds", s.signedIn(admin, s.holds))
+	s.mux.HandleFunc("POST /ui/holds", s.signedIn(admin, s.createHold))
+	s.mux.HandleFunc("POST /ui/holds/{id}/lift", s.signedIn(admin, s.deleteHold))
 	return s, nil
 }
 

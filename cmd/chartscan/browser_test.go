@@ -544,3 +544,88 @@ func TestFirstAdministratorLink(t *testing.T) {
 		t.Errorf("the set-up link worked twice: %s", txt)
 	}
 }
+
+// A release in the browser: a technician picks the patient's documents
+// and the authorization, sees the suggested redaction over the SSN, draws
+// a box of their own on the page, approves, and finds the release in the
+// patient's accounting of disclosures; the packet has both boxes burned in.
+func TestReleaseInTheBrowser(t *testing.T) {
+	m := MustOpenMain(t, map[string]string{"default": testProfile}, nil)
+	base := "http://" + m.Addr()
+	createUser(t, m, "roi-clerk", "technician", "release clerk passphrase")
+	scanner := client{t, base, newToken(t, m, "station", "scanner")}
+	api := client{t, base, newToken(t, m, "checker", "technician")}
+	auth := uploadPage(t, scanner, api, "authorization", authorizationPage)
+	note := uploadPage(t, scanner, api, "note", ssnNotePage)
+
+	b := newBrowser(t, base)
+	b.signIn("roi-clerk", "release clerk passphrase")
+	b.open("/ui/releases")
+	b.do(chromedp.SendKeys(chromedp.CSS(`form.release-form input[name=mrn]`), "00417744\n"))
+	b.until("the patient's documents", `document.querySelector('form.release-form input[name=documents]') !== null`)
+	if loc := b.location(); strings.Contains(loc, "00417744") {
+		t.Errorf("the MRN went into the URL: %s", loc)
+	}
+	b.do(
+		chromedp.SendKeys(chromedp.CSS(`form.release-form input[name=requester_name]`), "A. Counsel"),
+		chromedp.SendKeys(chromedp.CSS(`form.release-form input[name=requester_organization]`), "Lakeside Legal LLP"),
+		chromedp.SendKeys(chromedp.CSS(`form.release-form input[name=purpose]`), "personal injury claim"),
+		chromedp.SetValue(chromedp.CSS(`form.release-form select[name=authorization_document_id]`), string(auth)),
+		chromedp.Click(chromedp.CSS(`form.release-form input[name=documents][value="`+string(note)+`"]`)),
+		chromedp.Click(chromedp.CSS(`form.release-form button[type=submit]`)),
+	)
+	b.until("the draft", `location.pathname.startsWith("/ui/releases/r-") && document.querySelector("rect.redaction.suggested") !== null`)
+	id := chartscan.ReleaseID(strings.TrimPrefix(b.location()[strings.Index(b.location(), "/ui/releases/")+len("/ui/releases/"):], ""))
+	id = chartscan.ReleaseID(strings.SplitN(string(id), "?", 2)[0])
+	b.until("the page image", `(() => { const i = document.querySelector(".drawable img.page"); return i && i.complete && i.naturalWidth > 0 })()`)
+	b.shot("08-release-draft")
+
+	// Drag a box over the first line of the page (the title).
+	var pg chartscan.Page
+	var draft chartscan.Release
+	api.json("GET", "/api/v1/releases/"+string(id), nil, 200, &draft)
+	api.json("GET", "/api/v1/pages/"+string(draft.Pages[0]), nil, 200, &pg)
+	title := pg.Words[0] // "PROGRESS"
+	type pt struct{ X, Y float64 }
+	corner := func(x, y int) pt {
+		return eval[pt](b, fmt.Sprintf(`(() => { const i = document.querySelector(".drawable img.page"); i.scrollIntoView({block: "start"}); const r = i.getBoundingClientRect();
+			return {X: r.left + %d * r.width / i.naturalWidth, Y: r.top + %d * r.height / i.naturalHeight}; })()`, x, y))
+	}
+	from, to := corner(title.X-10, title.Y-10), corner(title.X+title.W+10, title.Y+title.H+10)
+	b.do(
+		chromedp.MouseEvent(chromedp.MousePressed, from.X, from.Y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, (from.X+to.X)/2, (from.Y+to.Y)/2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, to.X, to.Y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, to.X, to.Y, chromedp.ButtonLeft),
+	)
+	if n := eval[int](b, `document.querySelectorAll('form#approve input[name=manual]').length`); n != 1 {
+		t.Logf("at %v: %s", from, eval[string](b, fmt.Sprintf(`(() => { const e = document.elementFromPoint(%f, %f); return e ? e.outerHTML.slice(0, 200) : "none"; })()`, from.X, from.Y)))
+		t.Fatalf("drawing on the page made %d boxes", n)
+	}
+	b.shot("09-release-boxes")
+	b.do(chromedp.Click(chromedp.CSS(`form#approve button[type=submit]`)))
+	b.until("the approval", `document.querySelector(".flash") !== null && document.body.innerText.includes("approved")`)
+	var approved chartscan.Release
+	api.json("GET", "/api/v1/releases/"+string(id), nil, 200, &approved)
+	kinds := map[string]int{}
+	for _, r := range approved.Redactions {
+		kinds[r.Kind]++
+		if r.Kind == chartscan.RedactManual {
+			if r.Box.X > title.X || r.Box.Y > title.Y || r.Box.X+r.Box.W < title.X+title.W || r.Box.Y+r.Box.H < title.Y+title.H {
+				t.Errorf("the drawn box %+v does not cover the title at %+v", r.Box, title)
+			}
+		}
+	}
+	if approved.Status != "approved" || kinds[chartscan.RedactManual] != 1 || kinds["ssn"] == 0 {
+		t.Fatalf("approved = %s, redactions %v", approved.Status, kinds)
+	}
+
+	// The accounting of disclosures shows it.
+	b.open("/ui/disclosures")
+	b.do(chromedp.SendKeys(chromedp.CSS(`input[name=mrn]`), "00417744\n"))
+	b.until("the accounting", `document.querySelector("table.disclosures") !== null`)
+	if txt := b.bodyText(); !strings.Contains(txt, "Lakeside Legal LLP") || !strings.Contains(txt, string(id)) {
+		t.Errorf("the accounting does not list the release: %s", txt)
+	}
+	b.shot("10-disclosures")
+}
