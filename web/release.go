@@ -26,8 +26,8 @@ type releasesPage struct {
 // releaseForm holds what the new-release form was given.
 type releaseForm struct {
 	MRN, Name, Organization, Purpose, Authorization string
-	Documents                                      map[chartscan.DocumentID]bool
-	Consent                                        bool
+	Documents                                       map[chartscan.DocumentID]bool
+	Consent                                         bool
 }
 
 // releases: GET /ui/releases.
