@@ -34,6 +34,10 @@ type ObjectStore interface {
 	// lexical key order. It stops at and returns fn's first error.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 
+	// ListAfter is List of the keys that sort after after (S3's
+	// StartAfter): how a follower of the change log reads only what is new.
+	ListAfter(ctx context.Context, prefix, after string, fn func(ObjectInfo) error) error
+
 	// Delete removes the object at key. Deleting a missing object is not
 	// an error.
 	Delete(ctx context.Context, key string) error

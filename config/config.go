@@ -45,6 +45,8 @@ type Config struct {
 	Log         Log       `yaml:"log"`
 	Patients    Patients  `yaml:"patients"`
 	Retention   Retention `yaml:"retention"`
+	Node        Node      `yaml:"node"`
+	Search      Search    `yaml:"search"`
 
 	// profilesDirSet is true when profiles_dir came from the file or env;
 	// otherwise a missing folder falls back to the embedded profiles.
@@ -134,6 +136,38 @@ type API struct {
 	MaxUpload Size `yaml:"max_upload"`
 }
 
+// Node says what this chartscan process is among several sharing one
+// bucket.
+type Node struct {
+	// Role is all (capture and search: one node alone), capture (reads
+	// scans into the bucket, keeps no index) or search (keeps an index that
+	// follows the bucket, serves search, the UI and FHIR; captures nothing).
+	Role string `yaml:"role"`
+	// Name tells the nodes apart: in file claims on a shared inbox, in the
+	// change log and in AuditEvent sources. "" is the host name.
+	Name string `yaml:"name"`
+}
+
+// Node roles.
+const (
+	RoleAll     = "all"
+	RoleCapture = "capture"
+	RoleSearch  = "search"
+)
+
+// Captures reports whether the node reads scans.
+func (n Node) Captures() bool { return n.Role != RoleSearch }
+
+// Indexes reports whether the node keeps a search index.
+func (n Node) Indexes() bool { return n.Role != RoleCapture }
+
+// Search configures a search node.
+type Search struct {
+	// FollowInterval is how often a search node looks for new changes in
+	// the bucket.
+	FollowInterval time.Duration `yaml:"follow_interval"`
+}
+
 // Retention says how long records are kept: Years from the service date
 // (the scan date when it is unknown), or the years of the document's
 // section in Sections.
@@ -202,6 +236,8 @@ func Default() *Config {
 		// Ten years is the longest of most US states' hospital record
 		// rules for adults; consents are kept longer by many facilities.
 		Retention: Retention{Years: 10, Sections: map[string]int{"consent": 25}},
+		Node:      Node{Role: RoleAll},
+		Search:    Search{FollowInterval: 5 * time.Second},
 		Log:       Log{Level: "info", Format: "json"},
 	}
 }
@@ -477,6 +513,27 @@ func (c *Config) finish() error {
 	if c.UI.IdleTimeout < time.Minute || c.UI.IdleTimeout > c.UI.AbsoluteTimeout || c.UI.AbsoluteTimeout > 7*24*time.Hour {
 		return errors.New("config: ui: idle_timeout must be at least 1m and at most absolute_timeout, which is at most 168h")
 	}
+	switch c.Node.Role {
+	case RoleAll, RoleCapture, RoleSearch:
+	default:
+		return fmt.Errorf("config: node.role: %q is not all, capture or search", c.Node.Role)
+	}
+	if c.Node.Name == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "chartscan"
+		}
+		c.Node.Name = h
+	}
+	if !nodeNameRE.MatchString(c.Node.Name) {
+		return fmt.Errorf("config: node.name: %q: use letters, digits, '.', '_' or '-'", c.Node.Name)
+	}
+	if c.Node.Role != RoleAll && c.Storage.Kind != "s3" {
+		return fmt.Errorf("config: node.role %s: several nodes share one bucket: set storage.kind s3", c.Node.Role)
+	}
+	if c.Search.FollowInterval < 100*time.Millisecond || c.Search.FollowInterval > time.Hour {
+		return fmt.Errorf("config: search.follow_interval: %s is outside 100ms..1h", c.Search.FollowInterval)
+	}
 	if c.Retention.Years < 1 || c.Retention.Years > 200 {
 		return fmt.Errorf("config: retention.years: %d is outside 1..200", c.Retention.Years)
 	}
@@ -538,6 +595,9 @@ func (c *Config) Workers() int {
 }
 
 // Paths under data_dir.
+
+// FollowFile keeps a search node's place in the bucket's change log.
+func (c *Config) FollowFile() string { return filepath.Join(c.DataDir, "follow.json") }
 
 // IndexDir is where the Bleve index lives.
 func (c *Config) IndexDir() string { return filepath.Join(c.DataDir, "index") }
@@ -666,6 +726,8 @@ func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	*s = v
 	return nil
 }
+
+var nodeNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 
 var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?$`)
 

@@ -151,7 +151,7 @@ func (x *Index) Count() (uint64, error) { return x.b.DocCount() }
 // the batch either as it was or complete. pages must hold every page the
 // documents list.
 func (x *Index) Put(ctx context.Context, batch *chartscan.Batch, docs []*chartscan.Document, pages map[chartscan.PageID]*chartscan.Page) error {
-	stale, err := x.batchEntries(ctx, batch.ID)
+	stale, err := x.entriesOf(ctx, "batch_id", string(batch.ID))
 	if err != nil {
 		return err
 	}
@@ -169,9 +169,11 @@ func (x *Index) Put(ctx context.Context, batch *chartscan.Batch, docs []*chartsc
 			keep[string(pid)] = true
 		}
 	}
-	for _, id := range stale {
-		if !keep[id] {
-			bb.Delete(id)
+	for _, e := range stale {
+		// A page of this batch merged into a document of another batch is
+		// that document's now: it stays.
+		if !keep[e.page] && strings.HasPrefix(e.document, string(batch.ID)) {
+			bb.Delete(e.page)
 		}
 	}
 	return x.b.Batch(bb)
@@ -220,22 +222,37 @@ func (x *Index) batchEntries(ctx context.Context, id chartscan.BatchID) ([]strin
 	return x.entries(ctx, "batch_id", string(id))
 }
 
+// indexed is an entry of the index: a page and the document it is in.
+type indexed struct{ page, document string }
+
 // entries returns the ids of the pages whose keyword field has value v.
 func (x *Index) entries(ctx context.Context, field, v string) ([]string, error) {
+	es, err := x.entriesOf(ctx, field, v)
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.page
+	}
+	return ids, err
+}
+
+// entriesOf returns the pages, and their documents, whose keyword field
+// has value v.
+func (x *Index) entriesOf(ctx context.Context, field, v string) ([]indexed, error) {
 	q := query.NewTermQuery(v)
 	q.SetField(field)
-	var ids []string
+	var out []indexed
 	for from := 0; ; from += 1000 {
 		req := bleve.NewSearchRequestOptions(q, 1000, from, false)
+		req.Fields = []string{"document_id"}
 		res, err := x.b.SearchInContext(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range res.Hits {
-			ids = append(ids, h.ID)
+			out = append(out, indexed{page: h.ID, document: str(h.Fields["document_id"])})
 		}
 		if len(res.Hits) < 1000 {
-			return ids, nil
+			return out, nil
 		}
 	}
 }

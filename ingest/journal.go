@@ -123,9 +123,30 @@ func (q *Queue) newJob(name string, prof *chartscan.Profile, inbox string) (*Job
 // Accept takes the file at path, found in the inbox of prof, into the
 // work folder and queues it. The file is moved, or copied and then removed
 // when the inbox is on another file system.
+//
+// With a Node name set, the file is first claimed: renamed into the
+// inbox's claims folder of this node (<inbox>/.claims/<node>/). A rename
+// within one file system is atomic, so of several nodes watching one
+// inbox on a network share exactly one takes the file; the others find it
+// gone (an fs.ErrNotExist error). A claimed file a crash left behind is
+// taken again by the same node at its next start (Claimed).
 func (q *Queue) Accept(path string, prof *chartscan.Profile) (*Job, error) {
 	q.init()
-	j, err := q.newJob(filepath.Base(path), prof, filepath.Dir(path))
+	inbox := filepath.Dir(path)
+	if filepath.Base(filepath.Dir(inbox)) == claimsFolder {
+		inbox = filepath.Dir(filepath.Dir(inbox)) // a file claimed before
+	} else if q.Node != "" {
+		dir := filepath.Join(inbox, claimsFolder, q.Node)
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+		claimed := filepath.Join(dir, filepath.Base(path))
+		if err := os.Rename(path, claimed); err != nil {
+			return nil, err // another node took it, or it went away
+		}
+		path = claimed
+	}
+	j, err := q.newJob(filepath.Base(path), prof, inbox)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +156,30 @@ func (q *Queue) Accept(path string, prof *chartscan.Profile) (*Job, error) {
 	}
 	q.enqueue(j)
 	return j, nil
+}
+
+// claimsFolder is the hidden folder of an inbox that holds the files each
+// node claimed and has not yet moved to its work folder.
+const claimsFolder = ".claims"
+
+// Claimed returns the files this node claimed in an inbox and did not
+// take, because it stopped in between: they are its to take.
+func (q *Queue) Claimed(inbox string) []string {
+	if q.Node == "" {
+		return nil
+	}
+	dir := filepath.Join(inbox, claimsFolder, q.Node)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }
 
 // Upload streams r into the work folder and queues it. It returns the job,

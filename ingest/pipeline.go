@@ -38,7 +38,9 @@ type Indexer interface {
 // may run at once and share the OCR engines. The zero value is not usable:
 // set Store, Index, OCR and Classifier.
 type Pipeline struct {
-	Store      chartscan.ObjectStore
+	Store chartscan.ObjectStore
+	// Index is nil on a capture node: search nodes index the batch from
+	// the change log.
 	Index      Indexer
 	OCR        Recognizer
 	Classifier chartscan.Classifier
@@ -245,8 +247,10 @@ func (p *Pipeline) commit(ctx context.Context, batch *chartscan.Batch, docs []*c
 	}
 	done := time.Now().UTC()
 	batch.Status, batch.DoneAt = chartscan.BatchDone, &done
-	if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
-		return fmt.Errorf("index batch %s: %w", id, err)
+	if p.Index != nil {
+		if err := p.Index.Put(ctx, batch, docs, byID); err != nil {
+			return fmt.Errorf("index batch %s: %w", id, err)
+		}
 	}
 	if err := chartscan.PutJSON(ctx, p.Store, chartscan.BatchKey(id), batch); err != nil {
 		return err

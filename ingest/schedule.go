@@ -47,6 +47,9 @@ type Queue struct {
 	// 0 hands them back at once.
 	Drain  time.Duration
 	Logger *slog.Logger
+	// Node names this node when several share an inbox (see Accept); ""
+	// for a node alone.
+	Node string
 	// OnOutcome, if set, is called once for every file the queue is done
 	// with (released or quarantined), for the metrics.
 	OnOutcome func(*chartscan.Profile, *Result)

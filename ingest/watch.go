@@ -96,6 +96,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		inboxes[dir] = p
 		log.Info("watching inbox", "profile", p.Name, "dir", dir)
+		// Files this node claimed on a shared inbox and did not take
+		// before it stopped are its own to take now.
+		for _, path := range w.Queue.Claimed(dir) {
+			if job, err := w.Queue.Accept(path, p); err != nil {
+				log.Error("cannot take a claimed file", "profile", p.Name, "err", err.Error())
+			} else {
+				log.Info("claimed file taken", "profile", p.Name, "job", job.ID)
+			}
+		}
 	}
 	rescan, poll := w.Rescan, w.Poll
 	if rescan <= 0 || poll <= 0 {

@@ -150,6 +150,11 @@ func info(key string, st fs.FileInfo) chartscan.ObjectInfo {
 
 // List calls fn for each object under prefix in key order.
 func (s *FS) List(ctx context.Context, prefix string, fn func(chartscan.ObjectInfo) error) error {
+	return s.ListAfter(ctx, prefix, "", fn)
+}
+
+// ListAfter lists the keys under prefix that sort after after, in order.
+func (s *FS) ListAfter(ctx context.Context, prefix, after string, fn func(chartscan.ObjectInfo) error) error {
 	// Walk the deepest folder the prefix names, then filter and sort.
 	dir := s.root
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
@@ -177,7 +182,7 @@ func (s *FS) List(ctx context.Context, prefix string, fn func(chartscan.ObjectIn
 			return err
 		}
 		key := filepath.ToSlash(rel)
-		if !strings.HasPrefix(key, prefix) {
+		if !strings.HasPrefix(key, prefix) || key <= after {
 			return nil
 		}
 		st, err := d.Info()

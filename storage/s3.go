@@ -340,7 +340,11 @@ func (s *S3) Stat(ctx context.Context, key string) (chartscan.ObjectInfo, error)
 // List calls fn for each object under prefix, in key order. A listing
 // interrupted by a transient failure resumes after the last key seen.
 func (s *S3) List(ctx context.Context, prefix string, fn func(chartscan.ObjectInfo) error) error {
-	after := ""
+	return s.ListAfter(ctx, prefix, "", fn)
+}
+
+// ListAfter lists the keys under prefix that sort after after, in order.
+func (s *S3) ListAfter(ctx context.Context, prefix, after string, fn func(chartscan.ObjectInfo) error) error {
 	var fnErr error
 	err := s.do(ctx, "list", func(ctx context.Context) error {
 		lctx, cancel := context.WithCancel(ctx)

@@ -21,6 +21,7 @@ import (
 	"chartscan/auth"
 	"chartscan/classify"
 	"chartscan/config"
+	"chartscan/follow"
 	"chartscan/index"
 	"chartscan/ingest"
 	"chartscan/metrics"
@@ -55,6 +56,7 @@ type Main struct {
 	Tokens     *auth.Store
 	Audit      *audit.Log
 	Metrics    *metrics.Metrics
+	Follower   *follow.Follower
 	Users      *auth.Users
 	Sessions   *auth.Sessions
 	UI         *web.Server
@@ -124,24 +126,53 @@ func (m *Main) OpenStorage() error {
 		return fmt.Errorf("data_dir: %w", err)
 	}
 	m.Metrics = metrics.New(metrics.Gauges{
-		QueueFiles:      func() int { return m.Queue.Len() },
+		QueueFiles: func() int {
+			if m.Queue == nil {
+				return 0
+			}
+			return m.Queue.Len()
+		},
 		ReviewDocuments: func() (int, error) { return m.Records.ReviewCount(context.Background()) },
 	})
 	if m.Store, err = OpenStore(cfg, m.Logger.With("component", "storage"), m.Metrics.StoreRetry); err != nil {
 		return err
 	}
-	if m.Index, err = index.Open(cfg.IndexDir()); err != nil {
-		return err
+	if cfg.Node.Indexes() {
+		if m.Index, err = index.Open(cfg.IndexDir()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// Open builds every part of the service.
+// Open builds every part of the service the node's role asks for: a
+// capture node reads scans and keeps no index; a search node keeps an
+// index that follows the bucket and reads no scans; a node of role all
+// does both.
 func (m *Main) Open() error {
 	cfg := m.Config
 	if err := m.OpenStorage(); err != nil {
 		return err
 	}
+	if cfg.Node.Captures() {
+		if err := m.openCapture(); err != nil {
+			return err
+		}
+	}
+	if cfg.Node.Role == config.RoleSearch {
+		m.Follower = &follow.Follower{
+			Store: m.Store, Index: m.Index, StateFile: cfg.FollowFile(), Interval: cfg.Search.FollowInterval,
+			Logger: m.Logger.With("component", "follow"), OnLag: m.Metrics.FollowLag,
+		}
+	}
+	return m.openServing()
+}
+
+// openCapture builds the parts that read scans: the section classifier,
+// the patient index, the OCR engines, the pipeline, the queue and the
+// watcher.
+func (m *Main) openCapture() error {
+	cfg := m.Config
 	mpi, err := patients.Open(cfg.Patients.CSV, cfg.Patients.FHIRURL, cfg.Patients.FHIRToken, m.Logger.With("component", "patients"))
 	if err != nil {
 		return err
@@ -167,7 +198,6 @@ func (m *Main) Open() error {
 	}
 	m.Pipeline = &ingest.Pipeline{
 		Store:      m.Store,
-		Index:      m.Index,
 		OCR:        m.OCR,
 		Classifier: m.Classifier,
 		Patients:   mpi,
@@ -198,6 +228,7 @@ func (m *Main) Open() error {
 		Drain:      cfg.Ingest.Drain,
 		MaxUpload:  int64(cfg.API.MaxUpload),
 		Logger:     m.Logger.With("component", "queue"),
+		Node:       claimNode(cfg),
 		OnOutcome: func(p *chartscan.Profile, res *ingest.Result) {
 			m.Metrics.FileDone(p.Name, res.Status)
 		},
@@ -207,6 +238,9 @@ func (m *Main) Open() error {
 			return fmt.Errorf("profile %s inbox: %w", p.Name, err)
 		}
 	}
+	if m.Index != nil { // a capture node leaves indexing to the search nodes
+		m.Pipeline.Index = m.Index
+	}
 	m.Watcher = &ingest.Watcher{
 		Queue:    m.Queue,
 		Profiles: m.Profiles,
@@ -215,19 +249,34 @@ func (m *Main) Open() error {
 		Poll:     cfg.Ingest.Poll,
 		Logger:   m.Logger.With("component", "watcher"),
 	}
+	return nil
+}
+
+// openServing builds what every node serves: the records service, the
+// tokens and users, the audit log, the web UI and the HTTP API.
+func (m *Main) openServing() error {
+	cfg := m.Config
+	var err error
 	m.Tokens = auth.NewStore(cfg.TokensFile())
 	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
 		return err
 	}
 	m.Records = &records.Service{
 		Store:    m.Store,
-		Index:    m.Index,
-		Intake:   m.Queue,
-		Inboxes:  m.Watcher,
-		Learner:  m.Classifier,
 		Audit:    m.Audit,
 		Profiles: m.Profiles,
 		Logger:   m.Logger.With("component", "records"),
+	}
+	// Interfaces hold only the parts this node has: a nil part must be a
+	// nil interface, not one holding a nil pointer.
+	if m.Index != nil {
+		m.Records.Index = m.Index
+	}
+	if m.Queue != nil {
+		m.Records.Intake, m.Records.Inboxes = m.Queue, m.Watcher
+	}
+	if m.Classifier != nil {
+		m.Records.Learner = m.Classifier
 	}
 	m.Users = auth.NewUsers(cfg.UsersFile())
 	m.Sessions = auth.NewSessions(cfg.UI.IdleTimeout, cfg.UI.AbsoluteTimeout)
@@ -288,8 +337,10 @@ func (m *Main) health(ctx context.Context) error {
 	if _, err := m.Store.Stat(ctx, chartscan.HealthProbeKey); err != nil && !chartscan.IsNotFound(err) {
 		return fmt.Errorf("object store: %w", err)
 	}
-	if _, err := m.Index.Count(); err != nil {
-		return fmt.Errorf("index: %w", err)
+	if m.Index != nil {
+		if _, err := m.Index.Count(); err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
 	}
 	return nil
 }
@@ -320,7 +371,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTP.Listen(m.Config.Listen, m.Config.TLS.Cert, m.Config.TLS.Key); err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
 	}
-	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles))
+	m.Logger.Info("chartscan serving", "version", version, "addr", m.HTTP.Addr(), "storage", m.Config.Storage.Kind, "profiles", len(m.Profiles),
+		"role", m.Config.Node.Role, "node", m.Config.Node.Name)
 	if err := m.greet(); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
@@ -338,16 +390,21 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Info("stopping: watcher, queue, OCR engines, lessons, audit copy, then HTTP")
 		close(stopping)
 	})
-	m.actor(&g, "watcher", m.Watcher.Run)
-	m.actor(&g, "queue", m.Queue.Run)
-	m.actor(&g, "ocr", func(ctx context.Context) error {
-		<-ctx.Done()
-		return m.OCR.Close()
-	})
-	m.actor(&g, "classifier", func(ctx context.Context) error {
-		m.Classifier.Run(ctx, config.LessonsRefresh) // lessons other nodes stored
-		return nil
-	})
+	if m.Watcher != nil {
+		m.actor(&g, "watcher", m.Watcher.Run)
+		m.actor(&g, "queue", m.Queue.Run)
+		m.actor(&g, "ocr", func(ctx context.Context) error {
+			<-ctx.Done()
+			return m.OCR.Close()
+		})
+		m.actor(&g, "classifier", func(ctx context.Context) error {
+			m.Classifier.Run(ctx, config.LessonsRefresh) // lessons other nodes stored
+			return nil
+		})
+	}
+	if m.Follower != nil {
+		m.actor(&g, "follower", m.Follower.Run)
+	}
 	m.actor(&g, "audit copier", func(ctx context.Context) error {
 		m.Audit.Run(ctx, config.AuditCopyInterval) // copies once more when stopped
 		return nil
@@ -429,4 +486,14 @@ func (m *Main) Close() error {
 		errs = append(errs, m.OCR.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// claimNode is the name under which a capture node claims files on its
+// inboxes: only a node that shares its bucket with others (role capture)
+// claims; a node alone takes files as they are.
+func claimNode(cfg *config.Config) string {
+	if cfg.Node.Role == config.RoleCapture {
+		return cfg.Node.Name
+	}
+	return ""
 }

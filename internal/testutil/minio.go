@@ -45,10 +45,32 @@ type MinIO struct {
 	S3
 	// CAFile is the certificate authority of a TLS server, else "".
 	CAFile   string
+	// Drives are the folders of an erasure-coded server (StartMinIOCluster);
+	// empty for a server on one folder.
+	Drives   []string
 	bin, dir string
 	certs    string
 	cmd      *exec.Cmd
 	tb       testing.TB
+}
+
+// StartMinIOCluster starts a private MinIO server in erasure-coded mode
+// over drives folders (a MinIO cluster's layout on one machine: any two of
+// four drives may fail and nothing is lost). It is killed when the test
+// ends.
+func StartMinIOCluster(tb testing.TB, drives int) *MinIO {
+	tb.Helper()
+	m := newMinIO(tb, "", "")
+	for i := 1; i <= drives; i++ {
+		d := filepath.Join(m.dir, fmt.Sprintf("drive%d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		m.Drives = append(m.Drives, d)
+	}
+	m.Start()
+	tb.Cleanup(m.Stop)
+	return m
 }
 
 // StartMinIOTLS starts a private MinIO server that speaks HTTPS only, with
@@ -69,6 +91,14 @@ func StartMinIO(tb testing.TB) *MinIO {
 
 func startMinIO(tb testing.TB, certs, ca string) *MinIO {
 	tb.Helper()
+	m := newMinIO(tb, certs, ca)
+	m.Start()
+	tb.Cleanup(m.Stop)
+	return m
+}
+
+func newMinIO(tb testing.TB, certs, ca string) *MinIO {
+	tb.Helper()
 	bin := os.Getenv("CHARTSCAN_TEST_MINIO_BIN")
 	if bin == "" {
 		if home, err := os.UserCacheDir(); err == nil {
@@ -84,13 +114,10 @@ func startMinIO(tb testing.TB, certs, ca string) *MinIO {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	m := &MinIO{
+	return &MinIO{
 		S3:  S3{Endpoint: addr, AccessKey: "chartscan-test", SecretKey: "chartscan-test-secret"},
 		bin: bin, dir: tb.TempDir(), tb: tb, certs: certs, CAFile: ca,
 	}
-	m.Start()
-	tb.Cleanup(m.Stop)
-	return m
 }
 
 // testKMSKey is a fixed 32-byte key, base64: test data only.
@@ -102,13 +129,20 @@ func (m *MinIO) Start() {
 	_, port, _ := net.SplitHostPort(m.Endpoint)
 	var console int
 	fmt.Sscan(port, &console)
-	args := []string{"server", filepath.Join(m.dir, "data"), "--address", m.Endpoint,
-		"--console-address", fmt.Sprintf("127.0.0.1:%d", console+1), "--quiet"}
+	args := []string{"server"}
+	if len(m.Drives) > 0 {
+		args = append(args, m.Drives...)
+	} else {
+		args = append(args, filepath.Join(m.dir, "data"))
+	}
+	args = append(args, "--address", m.Endpoint, "--console-address", fmt.Sprintf("127.0.0.1:%d", console+1), "--quiet")
 	if m.certs != "" {
 		args = append(args, "--certs-dir", m.certs)
 	}
 	m.cmd = exec.Command(m.bin, args...)
 	m.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+m.AccessKey, "MINIO_ROOT_PASSWORD="+m.SecretKey,
+		// Drives that are folders of one disk are refused unless asked for.
+		"MINIO_CI_CD=on",
 		// A static key so that server-side encryption (SSE-S3) works.
 		"MINIO_KMS_SECRET_KEY=chartscan-test:"+testKMSKey)
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

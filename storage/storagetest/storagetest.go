@@ -162,6 +162,21 @@ func Test(t *testing.T, newStore func(t *testing.T) chartscan.ObjectStore) {
 		if got := keys(t, base+"nothing-here/"); len(got) != 0 {
 			t.Fatalf("List of an empty prefix = %v", got)
 		}
+		// ListAfter gives only the keys after the one given, in order.
+		var after []string
+		if err := s.ListAfter(ctx, base+"documents/", want[0], func(o chartscan.ObjectInfo) error { after = append(after, o.Key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(after, "\n") != strings.Join([]string{want[1], want[2], base + "documents/c-d01.json"}, "\n") {
+			t.Fatalf("ListAfter(documents/, %s) = %v", want[0], after)
+		}
+		after = nil
+		if err := s.ListAfter(ctx, base+"documents/", base+"documents/b-d015", func(o chartscan.ObjectInfo) error { after = append(after, o.Key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != 3 || after[0] != want[1] {
+			t.Fatalf("ListAfter from a key that is not there = %v", after)
+		}
 		// fn's error stops the listing and is returned.
 		stop := errors.New("stop")
 		n := 0
