@@ -44,7 +44,7 @@ func SharedMinIO(tb testing.TB) S3 {
 type MinIO struct {
 	S3
 	// CAFile is the certificate authority of a TLS server, else "".
-	CAFile   string
+	CAFile string
 	// Drives are the folders of an erasure-coded server (StartMinIOCluster);
 	// empty for a server on one folder.
 	Drives   []string
