@@ -1,0 +1,233 @@
+package barcode_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"math/rand"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"chartscan/barcode"
+	"chartscan/raster"
+)
+
+// The pages below are drawn the way a scanning station sees a chart page
+// with a patient label stuck on it: real text in paragraphs, a small label
+// off centre with a line of text above its barcode, a slight skew, and the
+// marks of the scanner — a grey scan (soft edges, paper and toner tones,
+// sensor noise) or a bilevel one (thresholded after the blur, with specks).
+
+// notes are lines of the kind a chart page carries.
+var notes = []string{
+	"HISTORY OF PRESENT ILLNESS: The patient is a 67-year-old woman seen for",
+	"follow-up of hypertension and type 2 diabetes. She reports no chest pain,",
+	"shortness of breath or palpitations. Blood pressure 142/88, pulse 76.",
+	"ASSESSMENT AND PLAN: Continue metformin 500 mg twice daily; recheck A1c",
+	"in three months. Lisinopril increased to 20 mg. Return visit in 6 weeks.",
+	"Patient counselled on diet and exercise; questions answered.",
+}
+
+func face(tb testing.TB, points float64, dpi int) font.Face {
+	tb.Helper()
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ff, err := opentype.NewFace(f, &opentype.FaceOptions{Size: points, DPI: float64(dpi), Hinting: font.HintingFull})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ff
+}
+
+func drawText(dst *image.Gray, f font.Face, x, y int, s string) {
+	(&font.Drawer{Dst: dst, Src: image.Black, Face: f, Dot: fixed.P(x, y)}).DrawString(s)
+}
+
+// notePage draws a white letter page at dpi with paragraphs of text and
+// sym pasted with its top left corner at (x, y) inches.
+func notePage(tb testing.TB, dpi int, sym *image.Gray, x, y float64) *image.Gray {
+	tb.Helper()
+	g := image.NewGray(image.Rect(0, 0, dpi*85/10, dpi*11))
+	draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
+	body := face(tb, 11, dpi)
+	line := dpi / 5
+	for i := 0; i < 18; i++ {
+		drawText(g, body, dpi, dpi*3+i*line, notes[i%len(notes)])
+	}
+	for i := 0; i < 8; i++ {
+		drawText(g, body, dpi, dpi*7+i*line, notes[(i+3)%len(notes)])
+	}
+	at := image.Pt(int(x*float64(dpi)), int(y*float64(dpi)))
+	draw.Draw(g, sym.Bounds().Add(at), sym, sym.Bounds().Min, draw.Src)
+	return g
+}
+
+// label frames sym as a sticky label: a thin border, the patient's line
+// of text above the symbol.
+func label(tb testing.TB, dpi int, sym *image.Gray, caption string) *image.Gray {
+	tb.Helper()
+	pad := dpi / 12
+	capH := dpi / 6
+	sb := sym.Bounds()
+	g := image.NewGray(image.Rect(0, 0, sb.Dx()+2*pad, sb.Dy()+capH+2*pad))
+	draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
+	for x := 0; x < g.Rect.Dx(); x++ {
+		g.Pix[x], g.Pix[(g.Rect.Dy()-1)*g.Stride+x] = 0, 0
+	}
+	for y := 0; y < g.Rect.Dy(); y++ {
+		g.Pix[y*g.Stride], g.Pix[y*g.Stride+g.Rect.Dx()-1] = 0, 0
+	}
+	drawText(g, face(tb, 8, dpi), pad+dpi/10, pad+capH*3/4, caption)
+	draw.Draw(g, sb.Add(image.Pt(pad, pad+capH)), sym, sb.Min, draw.Src)
+	return g
+}
+
+// scanned returns g as a scanner would deliver it: skewed by deg degrees,
+// blurred over a pixel, then either grey (toner at about 40, paper at
+// about 225, noise) or bilevel (thresholded, with specks).
+func scanned(g *image.Gray, deg float64, bilevel bool, rng *rand.Rand) *image.Gray {
+	if deg != 0 {
+		g = skew(g, deg)
+	}
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewGray(g.Rect)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s, n := 0, 0
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if xx, yy := x+dx, y+dy; xx >= 0 && yy >= 0 && xx < w && yy < h {
+						wt := 1
+						if dx == 0 && dy == 0 {
+							wt = 4
+						}
+						s += wt * int(g.Pix[yy*g.Stride+xx])
+						n += wt
+					}
+				}
+			}
+			v := float64(s) / float64(n)
+			if bilevel {
+				if v+rng.NormFloat64()*20 < 128 {
+					out.Pix[y*out.Stride+x] = 0
+				} else {
+					out.Pix[y*out.Stride+x] = 255
+				}
+				continue
+			}
+			v = 40 + v*(225-40)/255 + rng.NormFloat64()*10
+			out.Pix[y*out.Stride+x] = uint8(max(0, min(255, v)))
+		}
+	}
+	if bilevel {
+		for i := 0; i < len(out.Pix)/400; i++ {
+			out.Pix[rng.Intn(len(out.Pix))] ^= 255
+		}
+	}
+	return out
+}
+
+// zintTypes are zint's numbers of the symbologies.
+var zintTypes = map[barcode.Format]int{
+	barcode.Code128: 20, barcode.Code39: 8, barcode.ITF: 3,
+	barcode.QR: 58, barcode.DataMatrix: 71, barcode.PDF417: 55,
+}
+
+// zint draws text with the zint encoder (Debian zint, installed by
+// scripts/setup.sh --test), its narrowest module xdim pixels wide and its
+// human-readable line under 1-D symbols. It is another encoder than the
+// one chartscan prints with, in its own proportions (PDF417 rows three
+// modules tall, Code 39 wide bars two and a quarter narrow ones wide...).
+func zint(tb testing.TB, f barcode.Format, text string, xdim int) *image.Gray {
+	tb.Helper()
+	bin, err := exec.LookPath("zint")
+	if err != nil {
+		tb.Fatalf("zint is not installed (scripts/setup.sh --test installs it): %v", err)
+	}
+	cmd := exec.Command(bin, "-b", strconv.Itoa(zintTypes[f]), "-d", text, "--scale="+strconv.FormatFloat(float64(xdim)/2, 'f', 1, 64),
+		"--quietzones", "--filetype=png", "--direct")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("zint %s %q: %v: %s", f, text, err, errb.String())
+	}
+	img, err := png.Decode(&out)
+	if err != nil {
+		tb.Fatalf("zint %s: %v", f, err)
+	}
+	return raster.Gray(img)
+}
+
+// payloads are what each symbology carries on a patient label or sheet.
+var payloads = map[barcode.Format]string{
+	barcode.Code128:    "V000123",
+	barcode.Code39:     "00123456",
+	barcode.ITF:        "0012345678",
+	barcode.QR:         "CS1;mrn=00123456;section=laboratory",
+	barcode.DataMatrix: "CS1;mrn=00123456;section=laboratory",
+	barcode.PDF417:     "DOE^JOHN;1957-04-12;00123456",
+}
+
+// Every symbology is read on label-sized symbols (10 mil bars, 15 mil
+// 2-D modules) stuck off centre on a text page, at 200 and 300 dpi,
+// grey and bilevel, upright and turned 90°, drawn by chartscan's encoder
+// and by zint; nothing else on the page is taken for a symbol.
+func TestSymbologiesOnScannedPages(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for _, f := range barcode.Formats {
+		for _, dpi := range []int{200, 300} {
+			for _, encoder := range []string{"chartscan", "zint"} {
+				for _, bilevel := range []bool{false, true} {
+					for _, turn := range []int{0, 90} {
+						style := "grey"
+						if bilevel {
+							style = "bilevel"
+						}
+						name := fmt.Sprintf("%s/%ddpi/%s/%s/turn%d", f, dpi, encoder, style, turn)
+						t.Run(name, func(t *testing.T) {
+							xdim := dpi / 100 // 10 mil
+							if f == barcode.QR || f == barcode.DataMatrix {
+								xdim = dpi * 15 / 1000
+							}
+							var sym *image.Gray
+							if encoder == "zint" {
+								sym = zint(t, f, payloads[f], xdim)
+							} else {
+								var err error
+								if sym, err = barcode.Encode(payloads[f], f, xdim, dpi*3/8); err != nil {
+									t.Fatal(err)
+								}
+							}
+							lab := label(t, dpi, sym, "DOE, JOHN  DOB 04/12/1957")
+							x, y := 4.6+rng.Float64(), 0.4+rng.Float64()*0.6
+							if rng.Intn(2) == 0 {
+								y = 9.2 + rng.Float64()*0.4
+							}
+							g := scanned(notePage(t, dpi, lab, x, y), rng.Float64()*3-1.5, bilevel, rng)
+							if turn != 0 {
+								g = raster.Rotate(g, turn).(*image.Gray)
+							}
+							start := time.Now()
+							got := barcode.Find(g, dpi)
+							t.Logf("Find took %v", time.Since(start))
+							if len(got) != 1 || got[0].Text != payloads[f] || got[0].Format != f {
+								t.Fatalf("Find = %+v, want one %s symbol %q", got, f, payloads[f])
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}
