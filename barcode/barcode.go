@@ -63,19 +63,21 @@ func Find(img *image.Gray, dpi int) []Symbol {
 			out = append(out, s)
 		}
 	}
-	sideways := false
+	var across []image.Rectangle // where bars lie across the page
 	for _, c := range candidates(img, dpi) {
-		if c.sideways && c.has(bars) {
-			sideways = true
-		}
 		if s, ok := readRegion(img, c, dpi); ok {
 			add(s)
+		} else if c.sideways && c.has(bars) {
+			// The crop to turn: the symbol may run on along its length
+			// where its human-readable line joins the bars.
+			r := image.Rect(c.rect.Min.X-dpi/3, c.rect.Min.Y-dpi*3/2, c.rect.Max.X+dpi/3, c.rect.Max.Y+dpi*3/2)
+			across = addRect(across, r.Intersect(img.Bounds()))
 		}
 	}
-	if sideways {
-		// Bars lie across the page: read them on the page turned on its
-		// diagonal, where they stand up, and map the region back.
-		t := transpose(img)
+	for _, r := range across {
+		// Bars lying across the page stand up in the region turned on its
+		// diagonal; the region found there is mapped back.
+		t := transpose(copyGray(img, r))
 		for _, c := range candidates(t, dpi) {
 			if !c.uprightBars() {
 				continue
@@ -83,13 +85,25 @@ func Find(img *image.Gray, dpi int) []Symbol {
 			c.families = []family{bars}
 			if s, ok := readRegion(t, c, dpi); ok {
 				b := s.Bounds
-				s.Bounds = image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X)
+				s.Bounds = image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X).Add(r.Min)
 				add(s)
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Bounds.Min.Y < out[j].Bounds.Min.Y })
 	return out
+}
+
+// addRect adds r to rs, joined with every rectangle of rs it overlaps.
+func addRect(rs []image.Rectangle, r image.Rectangle) []image.Rectangle {
+	for i := 0; i < len(rs); i++ {
+		if rs[i].Overlaps(r) {
+			r = r.Union(rs[i])
+			rs = append(rs[:i], rs[i+1:]...)
+			i = -1
+		}
+	}
+	return append(rs, r)
 }
 
 // readRegion cuts the candidate out of the page with a quiet zone and

@@ -149,7 +149,7 @@ func candidates(g *image.Gray, dpi int) []candidate {
 			c.families = barTexture(downPerIn, acrossPerIn, hIn, wIn, ink, fill)
 			c.sideways = len(c.families) > 0
 		}
-		if wIn <= 4 && hIn <= 4 && hIn >= 0.25 && aspect(w, h) <= 3 && ink >= 0.3 && fill >= 0.6 && acrossPerIn >= 4 && downPerIn >= 4 {
+		if wIn <= 4 && hIn <= 4 && min(wIn, hIn) >= 0.25 && aspect(w, h) <= 3 && ink >= 0.3 && fill >= 0.6 && acrossPerIn >= 4 && downPerIn >= 4 {
 			// Square modules change as often both ways; a PDF417 of few
 			// columns can be as compact, and changes down half as often.
 			if r := min(acrossPerIn, downPerIn) / max(acrossPerIn, downPerIn); len(c.families) > 0 && r < 0.6 {
