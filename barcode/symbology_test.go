@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
-	"time"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
@@ -218,15 +217,52 @@ func TestSymbologiesOnScannedPages(t *testing.T) {
 							if turn != 0 {
 								g = raster.Rotate(g, turn).(*image.Gray)
 							}
-							start := time.Now()
 							got := barcode.Find(g, dpi)
-							t.Logf("Find took %v", time.Since(start))
 							if len(got) != 1 || got[0].Text != payloads[f] || got[0].Format != f {
 								t.Fatalf("Find = %+v, want one %s symbol %q", got, f, payloads[f])
 							}
 						})
 					}
 				}
+			}
+		}
+	}
+}
+
+// Separator sheets of other software — PATCHT in Code 39, as paperless-ngx
+// users print it, and in Code 128 — and a document barcode are read on
+// full pages, grey and bilevel, upright, upside down and turned.
+func TestSeparatorAndDocumentSheets(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for _, tc := range []struct {
+		f    barcode.Format
+		text string
+	}{
+		{barcode.Code39, "PATCHT"}, {barcode.Code128, "PATCHT"}, {barcode.Code39, "ASN00042"}, {barcode.Code128, "ENC-V000777"},
+	} {
+		for _, dpi := range []int{200, 300} {
+			for _, turn := range []int{0, 90, 180, 270} {
+				bilevel := (turn/90+dpi/100)%2 == 0
+				t.Run(fmt.Sprintf("%s/%s/%ddpi/turn%d", tc.f, tc.text, dpi, turn), func(t *testing.T) {
+					g := image.NewGray(image.Rect(0, 0, dpi*85/10, dpi*11))
+					draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
+					drawText(g, face(t, 30, dpi), dpi*3, dpi*2, "PATCH T")
+					drawText(g, face(t, 10, dpi), dpi, dpi*3, "Separator sheet: place before each document, print unscaled.")
+					sym, err := barcode.Encode(tc.text, tc.f, dpi/60, dpi*3/4)
+					if err != nil {
+						t.Fatal(err)
+					}
+					at := image.Pt((g.Rect.Dx()-sym.Rect.Dx())/2, dpi*5)
+					draw.Draw(g, sym.Bounds().Add(at), sym, image.Point{}, draw.Src)
+					g = scanned(g, rng.Float64()*2-1, bilevel, rng)
+					if turn != 0 {
+						g = raster.Rotate(g, turn).(*image.Gray)
+					}
+					got := barcode.Find(g, dpi)
+					if len(got) != 1 || got[0].Text != tc.text || got[0].Format != tc.f {
+						t.Fatalf("Find = %+v, want one %s symbol %q", got, tc.f, tc.text)
+					}
+				})
 			}
 		}
 	}
