@@ -235,6 +235,10 @@ func applyBarcodeValues(doc *chartscan.Document, d *docState) {
 		for f, v := range d.pages[0].codes.docFields {
 			values[f] = v
 		}
+		// doc.MRN is still the vote of the pages (labels included).
+		if m := d.pages[0].codes.docFields[chartscan.FieldMRN]; m != "" && d.cover == nil && doc.MRN != "" && doc.MRN != m {
+			addReason(doc, "document barcode MRN differs from the pages")
+		}
 	}
 	if textDiffers {
 		addReason(doc, "label barcode MRN differs from the page text")
