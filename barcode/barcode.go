@@ -111,6 +111,9 @@ func addRect(rs []image.Rectangle, r image.Rectangle) []image.Rectangle {
 // when the first read fails. Bars lying sideways are left to the
 // transposed page.
 func readRegion(page *image.Gray, c candidate, dpi int) (Symbol, bool) {
+	if c.sideways && len(c.families) == 1 && c.families[0] == bars {
+		return Symbol{}, false
+	}
 	margin := dpi / 6
 	r := c.rect.Inset(-margin).Intersect(page.Bounds())
 	crop := copyGray(page, r)

@@ -167,6 +167,37 @@ func TestPaperlessBarcodeFixtures(t *testing.T) {
 	}
 }
 
+// Separator barcodes are their own switch: they split a stack whether or
+// not the station takes chartscan's cover sheets, and an empty list turns
+// them off (the sheet is then a page like any other, its barcode kept).
+func TestSeparatorBarcodesSwitch(t *testing.T) {
+	path := filepath.Join(testutil.SharedData(t), "paperless-ngx", "patch-code-t-middle.pdf")
+	for _, tc := range []struct {
+		yaml string
+		kind chartscan.PageKind
+	}{
+		{"separation: {cover_sheets: false}\n", chartscan.PageSeparator},
+		{"separation: {separator_barcodes: []}\n", chartscan.PageContent},
+		{"separation: {separator_barcodes: [\"patchT \"]}\n", chartscan.PageSeparator},
+	} {
+		prof, err := config.ParseProfile("station", []byte(tc.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := processWith(t, newEnv(t), prof, path)
+		p := got.pages[1]
+		if p.Kind != tc.kind {
+			t.Errorf("%q: the PATCHT page is %s, want %s", tc.yaml, p.Kind, tc.kind)
+		}
+		if tc.kind == chartscan.PageContent && (len(p.Barcodes) != 1 || p.Barcodes[0] != "PATCHT") {
+			t.Errorf("%q: the PATCHT page's barcodes = %q", tc.yaml, p.Barcodes)
+		}
+		if tc.kind == chartscan.PageSeparator && (len(got.docs) != 2 || p.Barcode != "PATCHT") {
+			t.Errorf("%q: %d documents, page barcode %q", tc.yaml, len(got.docs), p.Barcode)
+		}
+	}
+}
+
 var statedASNRE = regexp.MustCompile(`containing\W+ASN(\d+)`)
 
 // statedASN returns the ASN that page n of a PDF says, in its own text
