@@ -2,7 +2,7 @@
 // Code 39, Interleaved 2 of 5, QR Code, Data Matrix and PDF417 — and draws
 // them for cover sheets and tests. It is the only package that imports
 // gozxing, and the only one that calls the ZXing C++ library (PDF417,
-// which gozxing lacks; see pdf417.go).
+// which gozxing lacks, and 2-D symbols too rough for gozxing; zxing.go).
 //
 // gozxing's 2-D detectors expect the symbol near the middle of the image
 // they are given, and reading a whole 300 dpi page with every reader is
@@ -136,14 +136,25 @@ func readRegion(page *image.Gray, c candidate, dpi int) (Symbol, bool) {
 				}
 				text, format, ok = readBars(img)
 			case stacked:
-				text, ok = readPDF417(img)
-				format = PDF417
+				text, format, ok = zxingRead(img, PDF417)
 			case matrix:
 				text, format, ok = readMatrix(img)
 			}
 			if ok {
 				return Symbol{Text: text, Format: format, Bounds: r}, true
 			}
+		}
+	}
+	if c.has(matrix) {
+		// Toner and threshold noise leave the edges of small modules
+		// ragged, which gozxing's 2-D detectors do not forgive: smooth
+		// them (too strong for bars, whose narrowest can be a pixel wide),
+		// and last ask the ZXing C++ library, whose detectors are sturdier.
+		if text, format, ok := readMatrix(majority(binarize(crop))); ok {
+			return Symbol{Text: text, Format: format, Bounds: r}, true
+		}
+		if text, format, ok := zxingRead(crop, QR, DataMatrix); ok {
+			return Symbol{Text: text, Format: format, Bounds: r}, true
 		}
 	}
 	return Symbol{}, false
@@ -368,6 +379,34 @@ func despeckle(g *image.Gray) *image.Gray {
 			if same <= 1 {
 				out.Pix[y*out.Stride+x] = 255 - v
 			}
+		}
+	}
+	return out
+}
+
+// majority sets every pixel of a binarised image to the colour of most of
+// the nine pixels around and under it, which removes specks and smooths
+// ragged edges; a dark line one pixel wide goes too.
+func majority(g *image.Gray) *image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewGray(g.Rect)
+	copy(out.Pix, g.Pix)
+	for y := 1; y < h-1; y++ {
+		for x := 1; x < w-1; x++ {
+			dark := 0
+			for dy := -1; dy <= 1; dy++ {
+				row := (y+dy)*g.Stride + x
+				for dx := -1; dx <= 1; dx++ {
+					if g.Pix[row+dx] < 128 {
+						dark++
+					}
+				}
+			}
+			v := uint8(255)
+			if dark >= 5 {
+				v = 0
+			}
+			out.Pix[y*out.Stride+x] = v
 		}
 	}
 	return out

@@ -53,20 +53,30 @@ func drawText(dst *image.Gray, f font.Face, x, y int, s string) {
 	(&font.Drawer{Dst: dst, Src: image.Black, Face: f, Dot: fixed.P(x, y)}).DrawString(s)
 }
 
+// textPages are the text of note pages, drawn once per resolution (the
+// tests that use them do not run in parallel).
+var textPages = map[int]*image.Gray{}
+
 // notePage draws a white letter page at dpi with paragraphs of text and
 // sym pasted with its top left corner at (x, y) inches.
 func notePage(tb testing.TB, dpi int, sym *image.Gray, x, y float64) *image.Gray {
 	tb.Helper()
-	g := image.NewGray(image.Rect(0, 0, dpi*85/10, dpi*11))
-	draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
-	body := face(tb, 11, dpi)
-	line := dpi / 5
-	for i := 0; i < 18; i++ {
-		drawText(g, body, dpi, dpi*3+i*line, notes[i%len(notes)])
+	text := textPages[dpi]
+	if text == nil {
+		text = image.NewGray(image.Rect(0, 0, dpi*85/10, dpi*11))
+		draw.Draw(text, text.Rect, image.White, image.Point{}, draw.Src)
+		body := face(tb, 11, dpi)
+		line := dpi / 5
+		for i := 0; i < 18; i++ {
+			drawText(text, body, dpi, dpi*3+i*line, notes[i%len(notes)])
+		}
+		for i := 0; i < 8; i++ {
+			drawText(text, body, dpi, dpi*7+i*line, notes[(i+3)%len(notes)])
+		}
+		textPages[dpi] = text
 	}
-	for i := 0; i < 8; i++ {
-		drawText(g, body, dpi, dpi*7+i*line, notes[(i+3)%len(notes)])
-	}
+	g := image.NewGray(text.Rect)
+	copy(g.Pix, text.Pix)
 	at := image.Pt(int(x*float64(dpi)), int(y*float64(dpi)))
 	draw.Draw(g, sym.Bounds().Add(at), sym, sym.Bounds().Min, draw.Src)
 	return g
@@ -100,32 +110,33 @@ func scanned(g *image.Gray, deg float64, bilevel bool, rng *rand.Rand) *image.Gr
 		g = skew(g, deg)
 	}
 	w, h := g.Rect.Dx(), g.Rect.Dy()
+	// Sensor noise: a table of normal deviates, walked from a random start
+	// with a random stride (drawing one per pixel would be most of the time
+	// these tests take).
+	noise := make([]int, 1<<16)
+	for i := range noise {
+		noise[i] = int(rng.NormFloat64() * 1024)
+	}
+	k, stride := rng.Intn(len(noise)), 1+2*rng.Intn(1000)
 	out := image.NewGray(g.Rect)
+	px := func(x, y int) int {
+		x, y = max(0, min(w-1, x)), max(0, min(h-1, y))
+		return int(g.Pix[y*g.Stride+x])
+	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			s, n := 0, 0
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if xx, yy := x+dx, y+dy; xx >= 0 && yy >= 0 && xx < w && yy < h {
-						wt := 1
-						if dx == 0 && dy == 0 {
-							wt = 4
-						}
-						s += wt * int(g.Pix[yy*g.Stride+xx])
-						n += wt
-					}
-				}
-			}
-			v := float64(s) / float64(n)
+			// A 3×3 blur weighing the centre four times.
+			s := 4*px(x, y) + px(x-1, y-1) + px(x, y-1) + px(x+1, y-1) + px(x-1, y) + px(x+1, y) + px(x-1, y+1) + px(x, y+1) + px(x+1, y+1)
+			k = (k + stride) & (len(noise) - 1)
+			var v int
 			if bilevel {
-				if v+rng.NormFloat64()*20 < 128 {
-					out.Pix[y*out.Stride+x] = 0
-				} else {
-					out.Pix[y*out.Stride+x] = 255
+				v = 255
+				if s*1024/12+noise[k]*20 < 128*1024 {
+					v = 0
 				}
-				continue
+			} else {
+				v = 40 + s*(225-40)/(12*255) + noise[k]*10/1024
 			}
-			v = 40 + v*(225-40)/255 + rng.NormFloat64()*10
 			out.Pix[y*out.Stride+x] = uint8(max(0, min(255, v)))
 		}
 	}

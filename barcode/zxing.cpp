@@ -1,4 +1,4 @@
-// PDF417 through the ZXing C++ library (Debian libzxing-dev); see zxing.h.
+// The ZXing C++ library (Debian libzxing-dev) for zxing.go; see zxing.h.
 // Exceptions never cross into Go: every entry point catches them.
 #define ZX_USE_UTF8 1
 #include "zxing.h"
@@ -13,13 +13,23 @@
 
 using namespace ZXing;
 
-extern "C" int cs_pdf417_read(const unsigned char *pix, int width, int height, int stride, char *out, int cap) {
+extern "C" int cs_read(const unsigned char *pix, int width, int height, int stride, int formats, char *out, int cap, int *format) {
 	try {
+		BarcodeFormats want;
+		if (formats & CS_PDF417) want |= BarcodeFormat::PDF417;
+		if (formats & CS_QR) want |= BarcodeFormat::QRCode;
+		if (formats & CS_DATAMATRIX) want |= BarcodeFormat::DataMatrix;
 		DecodeHints hints;
-		hints.setFormats(BarcodeFormat::PDF417).setTryHarder(true).setTryRotate(true);
+		hints.setFormats(want).setTryHarder(true).setTryRotate(true);
 		Result r = ReadBarcode(ImageView(pix, width, height, ImageFormat::Lum, stride, 1), hints);
 		if (!r.isValid()) {
 			return -1;
+		}
+		switch (r.format()) {
+		case BarcodeFormat::PDF417: *format = CS_PDF417; break;
+		case BarcodeFormat::QRCode: *format = CS_QR; break;
+		case BarcodeFormat::DataMatrix: *format = CS_DATAMATRIX; break;
+		default: return -1;
 		}
 		std::string text = r.text();
 		if (cap > 0) {
