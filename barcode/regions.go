@@ -44,7 +44,7 @@ func (c candidate) has(f family) bool {
 	return false
 }
 
-// upright reports whether c may hold bars standing up on the page, the
+// uprightBars reports whether c may hold bars standing up on the page, the
 // only ones the 1-D readers read.
 func (c candidate) uprightBars() bool { return c.has(bars) && !c.sideways }
 
