@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DefaultProfiles holds the scanner profiles shipped with chartscan
@@ -76,25 +78,73 @@ type ProfileSeparation struct {
 	SectionChange bool `yaml:"section_change"`
 	// PatientChange: a page of another patient starts a document.
 	PatientChange bool `yaml:"patient_change"`
-	// SeparatorBarcodes: a page whose barcode text equals one of these is
-	// a separator sheet (like CS1;sep: not kept, ends the document).
+	// SeparatorBarcodes: a page whose barcode text equals one of these
+	// (letter case and surrounding spaces ignored: Code 39 has capitals
+	// only) is a separator sheet, like CS1;sep: not kept, ends the
+	// document. They work whether CoverSheets is on or not; an empty list
+	// turns them off. Default ["PATCHT"], the sheet paperless-ngx users
+	// print.
 	SeparatorBarcodes []string `yaml:"separator_barcodes"`
 	// DocumentBarcodes: a page carrying a barcode that matches one of
-	// these starts a new document and is kept as its first page.
+	// these starts a new document and is kept as its first page; the
+	// rule's field is set on that document.
 	DocumentBarcodes []BarcodeRule `yaml:"document_barcodes"`
-	// LabelBarcodes: patient labels stuck on pages set that page's values;
-	// a change of MRN between pages starts a new document.
+	// LabelBarcodes: patient labels stuck on pages set that page's values
+	// (over what its text says); a change of MRN between pages starts a
+	// new document.
 	LabelBarcodes []BarcodeRule `yaml:"label_barcodes"`
 }
 
 // BarcodeRule maps the text of a barcode to a document field: when
-// Pattern (a regular expression) matches, the field takes the first
-// capture group, or the whole text without one. Field is mrn, encounter,
-// section, patient_name, dob, or any other lower-case name, which goes
-// into the document's attributes.
+// Pattern (a regular expression, RE2 syntax) matches, the field takes the
+// first capture group, or the whole text without one. Field is mrn,
+// encounter, section, patient_name, dob, or any other lower-case name,
+// which goes into the document's attributes. Every rule that matches a
+// barcode applies, so one label (a PDF417 holding name, birth date and
+// MRN) can feed several fields.
 type BarcodeRule struct {
 	Pattern string `yaml:"pattern"`
 	Field   string `yaml:"field"`
+}
+
+// The fields a barcode rule can set that are fields of a document; any
+// other valid name is an attribute.
+const (
+	FieldMRN         = "mrn"
+	FieldEncounter   = "encounter"
+	FieldSection     = "section"
+	FieldPatientName = "patient_name"
+	FieldDOB         = "dob"
+)
+
+// MaxBarcodeRules bounds each list of barcode rules (and of separator
+// texts) in a profile.
+const MaxBarcodeRules = 32
+
+var barcodeFieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// validBarcodeRules returns a message naming the first bad rule of list
+// key, or "".
+func validBarcodeRules(key string, rules []BarcodeRule) string {
+	if len(rules) > MaxBarcodeRules {
+		return fmt.Sprintf("%s: %d rules, at most %d", key, len(rules), MaxBarcodeRules)
+	}
+	for i, r := range rules {
+		if !barcodeFieldRE.MatchString(r.Field) {
+			return fmt.Sprintf("%s[%d].field: %q is not a lower-case name (letters, digits, _)", key, i, r.Field)
+		}
+		if r.Pattern == "" || len(r.Pattern) > 256 {
+			return fmt.Sprintf("%s[%d].pattern: give a regular expression of 1 to 256 characters", key, i)
+		}
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			return fmt.Sprintf("%s[%d].pattern: %v", key, i, strings.ReplaceAll(err.Error(), "\n", " "))
+		}
+		if re.MatchString("") {
+			return fmt.Sprintf("%s[%d].pattern: %q matches every barcode; anchor it, e.g. '^ASN(\\d+)$'", key, i, r.Pattern)
+		}
+	}
+	return ""
 }
 
 // ProfileReview says which documents are put in front of a person.
@@ -118,6 +168,7 @@ func NewProfile(name string) *Profile {
 		Separation: ProfileSeparation{
 			CoverSheets: true, BlankPages: true, BlankThreshold: 0.001,
 			SectionChange: true, PatientChange: true,
+			SeparatorBarcodes: []string{"PATCHT"},
 		},
 		Review: ProfileReview{MinSectionConfidence: 0.6, RequireMRN: true},
 	}
@@ -157,6 +208,20 @@ func (p *Profile) Validate() error {
 	}
 	if t := p.Separation.BlankThreshold; t < 0 || t > 0.2 {
 		return bad("separation.blank_threshold: %g is outside 0..0.2", t)
+	}
+	if n := len(p.Separation.SeparatorBarcodes); n > MaxBarcodeRules {
+		return bad("separation.separator_barcodes: %d texts, at most %d", n, MaxBarcodeRules)
+	}
+	for _, s := range p.Separation.SeparatorBarcodes {
+		if t := strings.TrimSpace(s); t == "" || len(t) > 128 || !utf8.ValidString(t) || strings.ContainsFunc(t, unicode.IsControl) {
+			return bad("separation.separator_barcodes: %q is not a barcode text (1 to 128 printable characters)", s)
+		}
+	}
+	if msg := validBarcodeRules("separation.document_barcodes", p.Separation.DocumentBarcodes); msg != "" {
+		return bad("%s", msg)
+	}
+	if msg := validBarcodeRules("separation.label_barcodes", p.Separation.LabelBarcodes); msg != "" {
+		return bad("%s", msg)
 	}
 	if c := p.Review.MinSectionConfidence; c < 0 || c > 1 {
 		return bad("review.min_section_confidence: %g is outside 0..1", c)

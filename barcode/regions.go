@@ -7,22 +7,58 @@ import (
 	"sort"
 )
 
+// family is a kind of symbol, told apart by texture; each has its readers.
+type family uint8
+
+const (
+	// bars: 1-D symbols (Code 128, Code 39, Interleaved 2 of 5), dark and
+	// light many times along a row, hardly ever down a column.
+	bars family = iota
+	// stacked: PDF417, rows of bars a few modules tall, so that the ink
+	// also changes down a column, at every row boundary.
+	stacked
+	// matrix: 2-D symbols of square modules (QR, Data Matrix), in a
+	// compact, roughly square region.
+	matrix
+)
+
 // candidate is a region of a page that may hold a barcode.
 type candidate struct {
-	rect     image.Rectangle
-	linear   bool // bars (Code 128) rather than modules (QR, Data Matrix)
-	sideways bool // bars lying across the page: look again on the transposed page
+	rect image.Rectangle
+	// families are the kinds of symbol its texture fits, the likeliest
+	// first; only their readers are tried.
+	families []family
+	// sideways: the rows of the region run down the page (a page turned
+	// 90°, a label stuck on crosswise). Bars are then read on the
+	// transposed page; stacked and matrix readers read any turn.
+	sideways bool
 }
+
+// has reports whether the candidate may be of family f.
+func (c candidate) has(f family) bool {
+	for _, x := range c.families {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// uprightBars reports whether c may hold bars standing up on the page, the
+// only ones the 1-D readers read.
+func (c candidate) uprightBars() bool { return c.has(bars) && !c.sideways }
 
 // candidates finds regions whose texture is that of a barcode. The page is
 // divided into cells of about 0.7 mm; cells with ink are joined into
 // regions (across gaps of one cell, the light bars and modules inside a
-// symbol), and each region is judged as a whole. Bars (Code 128) change
-// from dark to light many times along a row and hardly ever down a column.
-// Modules (QR, Data Matrix) change both ways, fill a compact, roughly
-// square region and are about half dark. Text changes both ways too but
-// comes in long lines or light paragraphs, and is rejected by shape, fill
-// and darkness.
+// symbol), and each region is judged as a whole. Bars (Code 128, Code 39,
+// Interleaved 2 of 5) change from dark to light many times along a row and
+// hardly ever down a column. PDF417 changes along a row as often, and down
+// a column at about every other row boundary: a third to a half as often
+// for rows three or four modules tall. Modules (QR, Data Matrix) change
+// both ways as often, fill a compact, roughly square region and are about
+// half dark. Text changes both ways too but comes in long lines or light
+// paragraphs, and is rejected by shape, fill and darkness.
 func candidates(g *image.Gray, dpi int) []candidate {
 	cell := dpi / 37 // 8 pixels at 300 dpi
 	if cell < 4 {
@@ -70,7 +106,7 @@ func candidates(g *image.Gray, dpi int) []candidate {
 		}
 		w, h := maxX-minX+1, maxY-minY+1
 		wIn, hIn := float64(w*cell)/inch, float64(h*cell)/inch
-		if wIn < 0.25 || hIn < 0.1 || wIn > 8 || hIn > 6 {
+		if max(wIn, hIn) < 0.25 || min(wIn, hIn) < 0.1 || wIn > 8 || hIn > 8 {
 			continue
 		}
 		var sum cellCounts
@@ -106,18 +142,29 @@ func candidates(g *image.Gray, dpi int) []candidate {
 		acrossPerIn := float64(sum.across) / float64(h*cell) / wIn
 		downPerIn := float64(sum.down) / float64(w*cell) / hIn
 		rect := image.Rect(b.Min.X+minX*cell, b.Min.Y+minY*cell, b.Min.X+(maxX+1)*cell, b.Min.Y+(maxY+1)*cell)
-		switch {
-		case wIn >= 0.5 && hIn >= 0.12 && ink >= 0.25 && fill >= 0.5 && acrossPerIn >= 15 && downPerIn <= 0.25*acrossPerIn:
-			out = append(out, candidate{rect: rect, linear: true})
-		case hIn >= 0.5 && wIn >= 0.12 && ink >= 0.25 && fill >= 0.5 && downPerIn >= 15 && acrossPerIn <= 0.25*downPerIn:
-			out = append(out, candidate{rect: rect, linear: true, sideways: true})
-		case wIn <= 4 && hIn <= 4 && hIn >= 0.25 && aspect(w, h) <= 3 && ink >= 0.3 && fill >= 0.6 && acrossPerIn >= 4 && downPerIn >= 4:
-			out = append(out, candidate{rect: rect})
+		c := candidate{rect: rect}
+		if acrossPerIn >= downPerIn {
+			c.families = barTexture(acrossPerIn, downPerIn, wIn, hIn, ink, fill)
+		} else {
+			c.families = barTexture(downPerIn, acrossPerIn, hIn, wIn, ink, fill)
+			c.sideways = len(c.families) > 0
+		}
+		if wIn <= 4 && hIn <= 4 && min(wIn, hIn) >= 0.25 && aspect(w, h) <= 3 && ink >= 0.3 && fill >= 0.6 && acrossPerIn >= 4 && downPerIn >= 4 {
+			// Square modules change as often both ways; a PDF417 of few
+			// columns can be as compact, and changes down half as often.
+			if r := min(acrossPerIn, downPerIn) / max(acrossPerIn, downPerIn); len(c.families) > 0 && r < 0.6 {
+				c.families = append(c.families, matrix)
+			} else {
+				c.families = append([]family{matrix}, c.families...)
+			}
+		}
+		if len(c.families) > 0 {
+			out = append(out, c)
 		}
 	}
 	out = mergeBars(out, dpi/5)
 	for i := range out {
-		if out[i].linear && !out[i].sideways {
+		if out[i].uprightBars() {
 			out[i].rect = extendBars(out[i].rect, inked, cols, rows, cell, b.Min, dpi/5)
 		}
 	}
@@ -139,7 +186,7 @@ func mergeBars(cs []candidate, gap int) []candidate {
 		for i := 0; i < len(cs) && !merged; i++ {
 			for j := i + 1; j < len(cs) && !merged; j++ {
 				a, b := cs[i], cs[j]
-				if !a.linear || !b.linear || a.sideways || b.sideways {
+				if !a.uprightBars() || !b.uprightBars() {
 					continue
 				}
 				overlap := min(a.rect.Max.Y, b.rect.Max.Y) - max(a.rect.Min.Y, b.rect.Min.Y)
@@ -148,6 +195,7 @@ func mergeBars(cs []candidate, gap int) []candidate {
 				}
 				if a.rect.Inset(-gap).Overlaps(b.rect) {
 					cs[i].rect = a.rect.Union(b.rect)
+					cs[i].families = mergeFamilies(a.families, b.families)
 					cs = append(cs[:j], cs[j+1:]...)
 					merged = true
 				}
@@ -188,6 +236,45 @@ func extendBars(r image.Rectangle, inked []bool, cols, rows, cell int, origin im
 		}
 	}
 	return image.Rect(origin.X+x0*cell, r.Min.Y, origin.X+(x1+1)*cell, r.Max.Y)
+}
+
+// barTexture returns the families, likeliest first, of a region whose ink
+// changes along per inch along its rows and cross per inch down its
+// columns (along >= cross), long inches long and thick inches across.
+// The share of changes down a column tells bars (almost none: skew and
+// speckle) from PDF417 (a row boundary every three to five modules); in
+// between, both are tried.
+func barTexture(along, cross, long, thick, ink, fill float64) []family {
+	if long < 0.4 || thick < 0.12 || ink < 0.25 || fill < 0.5 || along < 15 {
+		return nil
+	}
+	r := cross / along
+	mayStack := thick >= 0.2 && ink >= 0.3 && fill >= 0.6
+	switch {
+	case r <= 0.12:
+		return []family{bars}
+	case r <= 0.2 || (r <= 0.3 && !mayStack):
+		if mayStack {
+			return []family{bars, stacked}
+		}
+		return []family{bars}
+	case r <= 0.3:
+		return []family{stacked, bars}
+	case r <= 0.75 && mayStack:
+		return []family{stacked}
+	}
+	return nil
+}
+
+// mergeFamilies joins the families of two pieces of one region, a's first.
+func mergeFamilies(a, b []family) []family {
+	out := append([]family(nil), a...)
+	for _, f := range b {
+		if !(candidate{families: out}).has(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func aspect(w, h int) float64 {

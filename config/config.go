@@ -330,6 +330,10 @@ func rewordYAML(m string) string {
 			want = "true or false"
 		case "float64":
 			want = "a number"
+		case "[]string":
+			want = "a list such as [a, b]"
+		case "chartscan.BarcodeRule", "[]chartscan.BarcodeRule":
+			want = "a list of rules such as [{pattern: '^ASN(\\d+)$', field: asn}]"
 		}
 		return fmt.Sprintf("line %s: bad value %q, want %s", s[1], s[2], want)
 	}

@@ -179,6 +179,12 @@ func TestShippedProfiles(t *testing.T) {
 		if p := ps["mfp-g4-tiff"]; p.Matches("scan.pdf") || !p.Matches("SCAN0001.TIF") || p.After != "delete" {
 			t.Errorf("mfp profile = %+v", p)
 		}
+		if s := ps["default"].Separation; strings.Join(s.SeparatorBarcodes, ",") != "PATCHT" || len(s.DocumentBarcodes)+len(s.LabelBarcodes) != 0 {
+			t.Errorf("%s: default profile separation = %+v", name, s)
+		}
+		if s := ps["flatbed-jpeg"].Separation; len(s.SeparatorBarcodes) != 0 {
+			t.Errorf("%s: flatbed profile separator barcodes = %v", name, s.SeparatorBarcodes)
+		}
 	}
 }
 
@@ -197,6 +203,17 @@ func TestProfileErrors(t *testing.T) {
 		{"shared inbox", map[string]string{"a.yaml": "inbox: x\n", "b.yaml": "inbox: x\n"}, "share the inbox"},
 		{"no profiles", map[string]string{"readme.txt": "x"}, "no *.yaml scanner profiles"},
 		{"bad name", map[string]string{"Ward 3.yaml": ""}, "profile name"},
+		{"barcode pattern", map[string]string{"a.yaml": "separation:\n  document_barcodes: [{pattern: '^ASN(\\d+$', field: asn}]\n"}, "separation.document_barcodes[0].pattern: error parsing regexp"},
+		{"barcode field case", map[string]string{"a.yaml": "separation:\n  label_barcodes: [{pattern: '^(\\d{8})$', field: MRN}]\n"}, `separation.label_barcodes[0].field: "MRN" is not a lower-case name`},
+		{"barcode field missing", map[string]string{"a.yaml": "separation:\n  label_barcodes: [{pattern: '^(\\d{8})$'}]\n"}, `label_barcodes[0].field: "" is not a lower-case name`},
+		{"barcode field punctuation", map[string]string{"a.yaml": "separation:\n  document_barcodes: [{pattern: '^X', field: box-no}]\n"}, `"box-no" is not a lower-case name`},
+		{"barcode pattern missing", map[string]string{"a.yaml": "separation:\n  document_barcodes: [{field: asn}]\n"}, "document_barcodes[0].pattern: give a regular expression"},
+		{"barcode pattern matches all", map[string]string{"a.yaml": "separation:\n  document_barcodes: [{pattern: '.*', field: asn}]\n"}, "matches every barcode"},
+		{"barcode rule unknown key", map[string]string{"a.yaml": "separation:\n  document_barcodes: [{pattern: '^A', field: asn, kind: x}]\n"}, `unknown key "kind"`},
+		{"barcode rules too many", map[string]string{"a.yaml": "separation:\n  label_barcodes: [" + strings.Repeat("{pattern: '^A', field: a},", 33) + "]\n"}, "33 rules, at most 32"},
+		{"separator text empty", map[string]string{"a.yaml": "separation:\n  separator_barcodes: [\"PATCHT\", \" \"]\n"}, "separation.separator_barcodes: \" \" is not a barcode text"},
+		{"separator not a list", map[string]string{"a.yaml": "separation:\n  separator_barcodes: PATCHT\n"}, `line 2: bad value "PATCHT", want a list such as [a, b]`},
+		{"barcode rule not a rule", map[string]string{"a.yaml": "separation:\n  label_barcodes: ['^(\\d{8})$']\n"}, "want a list of rules such as [{pattern:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := fstest.MapFS{}
@@ -208,6 +225,44 @@ func TestProfileErrors(t *testing.T) {
 				t.Fatalf("error = %v, want one line containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The separation barcode keys of SPEC.md: PATCHT separator sheets by
+// default, and document and label rules as written.
+func TestProfileBarcodeKeys(t *testing.T) {
+	p, err := ParseProfile("ward", []byte("separation:\n  blank_pages: false\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(p.Separation.SeparatorBarcodes, ",") != "PATCHT" || len(p.Separation.DocumentBarcodes) != 0 || len(p.Separation.LabelBarcodes) != 0 {
+		t.Errorf("defaults = %+v", p.Separation)
+	}
+	p, err = ParseProfile("ward", []byte(`separation:
+  separator_barcodes: ["PATCHT", "SEPARATOR SHEET"]
+  document_barcodes:
+    - {pattern: '^ASN(\d+)$', field: asn}
+    - {pattern: '^ENC-(V\d+)$', field: encounter}
+  label_barcodes:
+    - {pattern: '^(\d{8})$', field: mrn}
+    - pattern: '^([A-Z]+\^[A-Z]+);'
+      field: patient_name
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Separation
+	want := []chartscan.BarcodeRule{{Pattern: `^ASN(\d+)$`, Field: "asn"}, {Pattern: `^ENC-(V\d+)$`, Field: chartscan.FieldEncounter}}
+	if strings.Join(s.SeparatorBarcodes, "|") != "PATCHT|SEPARATOR SHEET" || len(s.DocumentBarcodes) != 2 || s.DocumentBarcodes[0] != want[0] || s.DocumentBarcodes[1] != want[1] {
+		t.Errorf("separation = %+v", s)
+	}
+	if len(s.LabelBarcodes) != 2 || s.LabelBarcodes[0].Field != chartscan.FieldMRN || s.LabelBarcodes[1].Pattern != `^([A-Z]+\^[A-Z]+);` {
+		t.Errorf("label rules = %+v", s.LabelBarcodes)
+	}
+	// An empty list turns separator barcodes off.
+	p, err = ParseProfile("ward", []byte("separation:\n  separator_barcodes: []\n"))
+	if err != nil || len(p.Separation.SeparatorBarcodes) != 0 {
+		t.Errorf("separator_barcodes: [] = %v, %v", p.Separation.SeparatorBarcodes, err)
 	}
 }
 

@@ -17,6 +17,7 @@ func FuzzParseProfile(f *testing.F) {
 	f.Add([]byte("settle: 2x\n"))
 	f.Add([]byte("patterns: [\"[\"]\nafter: shred\n"))
 	f.Add([]byte("{{{"))
+	f.Add([]byte("separation:\n  separator_barcodes: [PATCHT, \"\"]\n  document_barcodes: [{pattern: '^ASN(\\d+)$', field: asn}]\n  label_barcodes: [{pattern: '(', field: MRN}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ParseProfile("fuzz", b)
 		if err != nil {

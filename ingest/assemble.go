@@ -23,7 +23,8 @@ type Assembler struct {
 type pageInfo struct {
 	page   *chartscan.Page
 	fields extract.Fields
-	post   []float64 // section probabilities
+	post   []float64     // section probabilities
+	codes  barcodeValues // what its document and label barcodes say (barcoderules.go)
 }
 
 // docState is a document being assembled.
@@ -41,7 +42,9 @@ type docState struct {
 // Without sheets, a page starts a new document when it belongs to another
 // patient (another MRN), when it is the first page of a document (it
 // carries a patient header and does not say it is continued), or when it
-// is plainly of another chart section. Blank pages belong to no document.
+// is plainly of another chart section. A document or label barcode
+// (barcoderules.go) starts one too, and its values win over the text.
+// Blank pages belong to no document.
 // A document needs review when its section is uncertain, its patient is
 // unknown, contradictory or not the patient index's, or one of its pages
 // could not be read. ctx bounds the questions to the patient index.
@@ -54,6 +57,7 @@ func (a *Assembler) Assemble(ctx context.Context, id chartscan.BatchID, prof *ch
 		docs         []*docState
 		cur          *docState
 		pendingCover *chartscan.CoverSheet
+		rules        = newBarcodeRules(prof)
 	)
 	start := func(cover *chartscan.CoverSheet) {
 		cur = &docState{cover: cover, doc: &chartscan.Document{
@@ -72,12 +76,13 @@ func (a *Assembler) Assemble(ctx context.Context, id chartscan.BatchID, prof *ch
 			cur, pendingCover = nil, sp.cover
 			continue
 		}
-		info := pageInfo{page: pg, fields: ex.Page(pg.Text), post: a.Classifier.Classify(pg.Text)}
+		info := pageInfo{page: pg, fields: ex.Page(pg.Text), post: a.Classifier.Classify(pg.Text), codes: rules.read(pg.Barcodes)}
+		info.applyLabels()
 		switch {
 		case cur == nil:
 			start(pendingCover)
 			pendingCover = nil
-		case a.startsDocument(prof, cur, info):
+		case barcodeStarts(cur, info) || a.startsDocument(prof, cur, info):
 			start(nil)
 		}
 		cur.pages = append(cur.pages, info)
@@ -176,6 +181,7 @@ func (a *Assembler) finish(prof *chartscan.Profile, d *docState) {
 		}
 		doc.Encounter = c.Encounter
 	}
+	applyBarcodeValues(doc, d)
 	if len(mrns) > 1 && d.cover == nil {
 		addReason(doc, "pages name more than one MRN")
 	}

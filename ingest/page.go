@@ -113,7 +113,8 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 }
 
 // kind decides what a page is for: blank (too little ink), a cover or
-// separator sheet (its barcode says so; no OCR), or content.
+// separator sheet (its barcode says so; no OCR), or content, which keeps
+// the texts of its barcodes. Barcodes are read once, here.
 func (p *Pipeline) kind(w *pageWork, prof *chartscan.Profile) {
 	start := time.Now()
 	defer func() { w.tKind = time.Since(start) }()
@@ -123,9 +124,12 @@ func (p *Pipeline) kind(w *pageWork, prof *chartscan.Profile) {
 		pg.Kind = chartscan.PageBlank
 		return
 	}
-	if kind, payload, cover := coverSheet(prof, w.gray, pg.DPI); kind != "" {
+	kind, payload, cover, others := coverSheet(prof, w.gray, pg.DPI)
+	if kind != "" {
 		pg.Kind, pg.Barcode, w.cover = kind, payload, cover
+		return
 	}
+	pg.Barcodes = others
 }
 
 // recognise reads a content page. A page the engine turned upright is
@@ -191,28 +195,45 @@ func (p *Pipeline) storeImage(ctx context.Context, w *pageWork) error {
 	return p.Store.Put(ctx, w.pg.Image, bytes.NewReader(w.encoded), int64(len(w.encoded)), w.encType)
 }
 
-// coverSheet reads the barcodes of a page and returns its kind when one is
-// a chartscan cover or separator sheet, with the payload and, for a cover
-// sheet that parses, its values.
-func coverSheet(prof *chartscan.Profile, g *image.Gray, dpi int) (chartscan.PageKind, string, *chartscan.CoverSheet) {
-	if !prof.Separation.CoverSheets {
-		return "", "", nil
+// coverSheet reads the barcodes of a page, once, and returns its kind
+// when it is a sheet: a cover sheet (a CS1 payload, with its values when
+// it parses) or a separator sheet (CS1;sep, or a text of the profile's
+// separator_barcodes). Otherwise it returns the texts of the page's
+// barcodes, top to bottom, for the document and label rules of assembly.
+// CS1 sheets count only when the profile takes cover sheets; separator
+// barcodes count whenever the profile lists any, so that a site can use
+// PATCHT sheets without printing chartscan's own.
+func coverSheet(prof *chartscan.Profile, g *image.Gray, dpi int) (kind chartscan.PageKind, payload string, cs *chartscan.CoverSheet, others []string) {
+	sep := prof.Separation
+	if !sep.CoverSheets && len(sep.SeparatorBarcodes) == 0 && len(sep.DocumentBarcodes) == 0 && len(sep.LabelBarcodes) == 0 {
+		return "", "", nil, nil
 	}
-	for _, s := range barcode.Find(g, dpi) {
-		if !strings.HasPrefix(s.Text, chartscan.CoverSheetPrefix) {
+	syms := barcode.Find(g, dpi)
+	for _, s := range syms {
+		if !sep.CoverSheets || !strings.HasPrefix(s.Text, chartscan.CoverSheetPrefix) {
 			continue
 		}
-		cs, err := chartscan.ParseCoverSheet(s.Text)
+		sheet, err := chartscan.ParseCoverSheet(s.Text)
 		switch {
 		case err != nil:
 			// A damaged sheet still marks a boundary; its values are lost
 			// and the document will need review.
-			return chartscan.PageCover, s.Text, nil
-		case cs.Separator:
-			return chartscan.PageSeparator, s.Text, nil
+			return chartscan.PageCover, s.Text, nil, nil
+		case sheet.Separator:
+			return chartscan.PageSeparator, s.Text, nil, nil
 		default:
-			return chartscan.PageCover, s.Text, cs
+			return chartscan.PageCover, s.Text, sheet, nil
 		}
 	}
-	return "", "", nil
+	for _, s := range syms {
+		for _, t := range sep.SeparatorBarcodes {
+			if strings.EqualFold(strings.TrimSpace(s.Text), strings.TrimSpace(t)) {
+				return chartscan.PageSeparator, s.Text, nil, nil
+			}
+		}
+	}
+	for _, s := range syms {
+		others = append(others, s.Text)
+	}
+	return "", "", nil, others
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what chartscan needs and is missing: Debian packages (Tesseract
-# with the English and orientation models, Leptonica, poppler's pdftoppm),
-# Go modules, and - for the tests - a MinIO server binary, built once into
-# a cache folder and reused.
+# with the English and orientation models, Leptonica, poppler's pdftoppm,
+# the ZXing C++ library for PDF417), Go modules, and - for the tests - zint
+# (a second barcode encoder the barcode tests draw with) and a MinIO server
+# binary, built once into a cache folder and reused.
 #
 #   scripts/setup.sh          packages and modules (make run)
 #   scripts/setup.sh --test   also MinIO and Chromium (make test)
@@ -10,10 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils)
+packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils libzxing-dev pkg-config)
 [ "${1:-}" = "--bench" ] && packages+=(ocrmypdf)
-# The browser tests drive Debian's Chromium (headless) through chromedp.
-[ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core)
+# The browser tests drive Debian's Chromium (headless) through chromedp;
+# the barcode tests also draw with zint, a second encoder.
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core zint)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
