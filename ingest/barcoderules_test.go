@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func assembleCodes(t *testing.T, rules string, pages []scannedPage) []*chartscan
 	if err := prof.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return (&Assembler{Classifier: progressNotes{}}).Assemble(testBatch, prof, pages, time.Now())
+	return (&Assembler{Classifier: progressNotes{}}).Assemble(context.Background(), testBatch, prof, pages, time.Now())
 }
 
 func content(n int, text string, codes ...string) scannedPage {
