@@ -10,7 +10,7 @@
 
 FROM golang:1.26-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libtesseract-dev libleptonica-dev && \
+        libtesseract-dev libleptonica-dev libzxing-dev pkg-config && \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -21,7 +21,7 @@ RUN CGO_ENABLED=1 go build -trimpath -ldflags "-X main.version=${VERSION}" -o /o
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libtesseract5 tesseract-ocr-eng tesseract-ocr-osd poppler-utils qpdf ca-certificates && \
+        libtesseract5 libzxing2 tesseract-ocr-eng tesseract-ocr-osd poppler-utils qpdf ca-certificates && \
     rm -rf /var/lib/apt/lists/* && \
     useradd --system --home-dir /var/lib/chartscan --shell /usr/sbin/nologin chartscan && \
     install -d -o chartscan -g chartscan -m 0750 /var/lib/chartscan
