@@ -212,17 +212,17 @@ type Issue struct {
 
 // AuditEvent is one access, from the audit log.
 type AuditEvent struct {
-	ResourceType string            `json:"resourceType"`
-	ID           string            `json:"id,omitempty"`
-	Type         Coding            `json:"type"`
-	Subtype      []Coding          `json:"subtype,omitempty"`
-	Action       string            `json:"action,omitempty"`
-	Recorded     string            `json:"recorded"`
-	Outcome      string            `json:"outcome,omitempty"`
-	OutcomeDesc  string            `json:"outcomeDesc,omitempty"`
-	Agent        []AuditAgent      `json:"agent"`
-	Source       AuditSource       `json:"source"`
-	Entity       []AuditEntity     `json:"entity,omitempty"`
+	ResourceType string        `json:"resourceType"`
+	ID           string        `json:"id,omitempty"`
+	Type         Coding        `json:"type"`
+	Subtype      []Coding      `json:"subtype,omitempty"`
+	Action       string        `json:"action,omitempty"`
+	Recorded     string        `json:"recorded"`
+	Outcome      string        `json:"outcome,omitempty"`
+	OutcomeDesc  string        `json:"outcomeDesc,omitempty"`
+	Agent        []AuditAgent  `json:"agent"`
+	Source       AuditSource   `json:"source"`
+	Entity       []AuditEntity `json:"entity,omitempty"`
 }
 
 // AuditAgent is who took part.
