@@ -123,3 +123,32 @@ func (s *Service) ChangedDocuments(ctx context.Context, a chartscan.Actor, since
 	}
 	return nil
 }
+
+// ExportState is what an export needs to know of a document before it
+// reads it: no record content, so asking is not recorded.
+type ExportState struct {
+	Exists      bool
+	Version     int
+	NeedsReview bool
+	HasMRN      bool
+	MergedInto  chartscan.DocumentID
+}
+
+// ExportStatus says whether a document exists, its version, and what
+// would hold it back from an export. Admin role.
+func (s *Service) ExportStatus(ctx context.Context, a chartscan.Actor, id chartscan.DocumentID) (ExportState, error) {
+	if err := grant(a, chartscan.RoleAdmin); err != nil {
+		return ExportState{}, err
+	}
+	if _, _, err := chartscan.ParseDocumentID(string(id)); err != nil {
+		return ExportState{}, err
+	}
+	d, err := chartscan.LoadDocument(ctx, s.Store, id)
+	if chartscan.IsNotFound(err) {
+		return ExportState{}, nil
+	}
+	if err != nil {
+		return ExportState{}, err
+	}
+	return ExportState{Exists: true, Version: d.Version, NeedsReview: d.NeedsReview, HasMRN: d.MRN != "", MergedInto: d.MergedInto}, nil
+}

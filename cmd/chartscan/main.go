@@ -45,6 +45,10 @@ commands:
                         print a cover sheet (or --separator) for a scanning station
   train FOLDER          learn chart sections from FOLDER/<section>/ scans
   reindex               rebuild the search index from the object store
+  export fhir --out DIR | --url BASE [--since YYYY-MM-DD] [--include-review]
+                        send the documents to an EHR as FHIR R4 transaction Bundles
+  export hl7 --out DIR | --mllp HOST:PORT [--since YYYY-MM-DD] [--include-review]
+                        send the documents as HL7 v2.5.1 MDM messages; exit 1 if any was not delivered
   health                ask a running serve's /readyz; exit 0 when it takes work
   version               print the version
 
@@ -123,6 +127,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.coversheet(ctx, args)
 	case "train":
 		return env.train(ctx, args)
+	case "export":
+		return env.exportCmd(ctx, args)
 	case "health":
 		return env.health(ctx, args)
 	case "version":
