@@ -80,7 +80,7 @@ func OpenState(dir, kind, destination string) (*State, error) {
 	return s, nil
 }
 
-// replay reads the journal. A last line cut short by a crash is ignored.
+// replay reads the journal. A last line cut short by a crash is dropped.
 func (s *State) replay() error {
 	b, err := os.ReadFile(s.path + ".jsonl")
 	if errors.Is(err, os.ErrNotExist) {
@@ -88,6 +88,14 @@ func (s *State) replay() error {
 	}
 	if err != nil {
 		return err
+	}
+	// A line cut short by a crash is dropped, so that the next line is
+	// appended after a whole one.
+	if whole := bytes.LastIndexByte(b, '\n') + 1; whole < len(b) {
+		if err := os.Truncate(s.path+".jsonl", int64(whole)); err != nil {
+			return fmt.Errorf("export state: %w", err)
+		}
+		b = b[:whole]
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
