@@ -301,6 +301,7 @@ func TestFHIRFacade(t *testing.T) {
 	tech.outcome("/fhir/r4/DocumentReference/0123456789abcdef-d99", 404, "not-found")
 	tech.outcome("/fhir/r4/DocumentReference/not-a-document", 400, "invalid")
 	tech.outcome("/fhir/r4/Patient", 404, "not-found")
+	anon.outcome("/fhir/r4", 404, "not-found")
 	tech.outcome("/fhir/r4/AuditEvent", 403, "forbidden")
 	anon.outcome("/fhir/r4/DocumentReference/"+string(d0.ID), 401, "login")
 	fhirClient{t, base, "cs_not-a-token", v}.outcome("/fhir/r4/Binary/"+string(d0.ID), 401, "login")
