@@ -104,6 +104,7 @@ func New(d Deps) *Server {
 		e.Any("/ui/*", echo.WrapHandler(d.UI))
 	}
 	if d.FHIR != nil {
+		e.Any("/fhir/r4", echo.WrapHandler(d.FHIR))
 		e.Any("/fhir/r4/*", echo.WrapHandler(d.FHIR))
 	}
 

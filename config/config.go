@@ -47,6 +47,8 @@ type Config struct {
 	Retention   Retention `yaml:"retention"`
 	Node        Node      `yaml:"node"`
 	Search      Search    `yaml:"search"`
+	FHIR        FHIR      `yaml:"fhir"`
+	Export      Export    `yaml:"export"`
 
 	// profilesDirSet is true when profiles_dir came from the file or env;
 	// otherwise a missing folder falls back to the embedded profiles.
@@ -208,6 +210,42 @@ type Patients struct {
 	FHIRToken string `yaml:"fhir_token"`
 }
 
+// FHIR configures the FHIR R4 facade and the FHIR export.
+type FHIR struct {
+	// MRNSystem is the identifier system of the hospital's medical
+	// record numbers: the system of every DocumentReference subject, and
+	// the one patient.identifier searches must name. Set it to the
+	// system the EHR uses (an OID as urn:oid:..., or a URL).
+	MRNSystem string `yaml:"mrn_system"`
+}
+
+// Export configures `chartscan export fhir|hl7`.
+type Export struct {
+	// FHIRURL is the EHR's FHIR base that transaction Bundles are POSTed
+	// to when --url is not given ("" writes files only).
+	FHIRURL string `yaml:"fhir_url"`
+	// FHIRToken is the bearer token sent to the FHIR base.
+	FHIRToken string `yaml:"fhir_token"`
+	// Attempts is how many times a document is offered before it is
+	// reported not delivered.
+	Attempts int `yaml:"attempts"`
+	// MaxBackoff bounds the wait between two attempts (1s, 2s, 4s, ...).
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// Timeout bounds one attempt: a request, or a message and its ACK.
+	Timeout time.Duration `yaml:"timeout"`
+	HL7     HL7           `yaml:"hl7"`
+}
+
+// HL7 names the parties of the HL7 v2 messages (MSH-3 to MSH-6) and the
+// assigning authority of the MRN (PID-3.4).
+type HL7 struct {
+	SendingApplication   string `yaml:"sending_application"`
+	SendingFacility      string `yaml:"sending_facility"`
+	ReceivingApplication string `yaml:"receiving_application"`
+	ReceivingFacility    string `yaml:"receiving_facility"`
+	AssigningAuthority   string `yaml:"assigning_authority"`
+}
+
 // Log configures the service log.
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
@@ -239,6 +277,13 @@ func Default() *Config {
 		Node:      Node{Role: RoleAll},
 		Search:    Search{FollowInterval: 5 * time.Second},
 		Log:       Log{Level: "info", Format: "json"},
+		// A site sets its own MRN system; this one says whose MRNs they
+		// are without claiming an OID that is not chartscan's.
+		FHIR: FHIR{MRNSystem: "urn:chartscan:mrn"},
+		Export: Export{
+			Attempts: 3, MaxBackoff: 30 * time.Second, Timeout: time.Minute,
+			HL7: HL7{SendingApplication: "CHARTSCAN"},
+		},
 	}
 }
 
@@ -579,6 +624,45 @@ func (c *Config) finish() error {
 			return errors.New("config: patients.fhir_url: must be an http:// or https:// URL")
 		}
 	}
+	if err := c.checkExport(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkExport validates the fhir and export keys.
+func (c *Config) checkExport() error {
+	if u, err := url.Parse(c.FHIR.MRNSystem); err != nil || u.Scheme == "" || strings.ContainsAny(c.FHIR.MRNSystem, " |") {
+		return errors.New("config: fhir.mrn_system: must be an absolute URI such as urn:oid:1.2.3 or https://hospital.example/mrn")
+	}
+	if c.Export.FHIRToken != "" && c.Export.FHIRURL == "" {
+		return errors.New("config: export.fhir_token: set without export.fhir_url")
+	}
+	if c.Export.FHIRURL != "" {
+		u, err := url.Parse(c.Export.FHIRURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("config: export.fhir_url: must be an http:// or https:// URL")
+		}
+	}
+	if c.Export.Attempts < 1 || c.Export.Attempts > 100 {
+		return fmt.Errorf("config: export.attempts: %d is outside 1..100", c.Export.Attempts)
+	}
+	if c.Export.MaxBackoff < 0 || c.Export.MaxBackoff > time.Hour {
+		return fmt.Errorf("config: export.max_backoff: %s is outside 0..1h", c.Export.MaxBackoff)
+	}
+	if c.Export.Timeout < time.Second || c.Export.Timeout > time.Hour {
+		return fmt.Errorf("config: export.timeout: %s is outside 1s..1h", c.Export.Timeout)
+	}
+	h := c.Export.HL7
+	for name, v := range map[string]string{"sending_application": h.SendingApplication, "sending_facility": h.SendingFacility,
+		"receiving_application": h.ReceivingApplication, "receiving_facility": h.ReceivingFacility, "assigning_authority": h.AssigningAuthority} {
+		if len(v) > 64 || strings.ContainsAny(v, "|^~\\&\r\n") {
+			return fmt.Errorf("config: export.hl7.%s: at most 64 characters, none of | ^ ~ \\ &", name)
+		}
+	}
+	if h.SendingApplication == "" {
+		return errors.New("config: export.hl7.sending_application: must not be empty")
+	}
 	return nil
 }
 
@@ -620,6 +704,9 @@ func (c *Config) TokensFile() string { return filepath.Join(c.DataDir, "tokens.j
 
 // UsersFile holds the web UI's users and their password hashes.
 func (c *Config) UsersFile() string { return filepath.Join(c.DataDir, "users.json") }
+
+// ExportsDir holds the state of each export destination.
+func (c *Config) ExportsDir() string { return filepath.Join(c.DataDir, "exports") }
 
 // AuditDir holds the append-only audit log.
 func (c *Config) AuditDir() string { return filepath.Join(c.DataDir, "audit") }

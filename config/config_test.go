@@ -279,3 +279,45 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// The FHIR and export keys: defaults, from the file and the environment,
+// and one-line errors for bad values.
+func TestExportConfig(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FHIR.MRNSystem != "urn:chartscan:mrn" || c.Export.Attempts != 3 || c.Export.MaxBackoff != 30*time.Second ||
+		c.Export.Timeout != time.Minute || c.Export.FHIRURL != "" || c.Export.HL7.SendingApplication != "CHARTSCAN" {
+		t.Errorf("defaults: fhir %+v export %+v", c.FHIR, c.Export)
+	}
+	path := writeFile(t, dir, "c.yaml", "fhir: {mrn_system: \"urn:oid:1.2.840.114350.1.13.99\"}\n"+
+		"export:\n  fhir_url: https://ehr.example.org/fhir/R4\n  attempts: 5\n  max_backoff: 2s\n  hl7: {receiving_application: EPIC, assigning_authority: MRN}\n")
+	c, err = Load(path, []string{"CHARTSCAN_EXPORT_FHIR_TOKEN=tok", "CHARTSCAN_EXPORT_HL7_SENDING_FACILITY=HIM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FHIR.MRNSystem != "urn:oid:1.2.840.114350.1.13.99" || c.Export.FHIRURL != "https://ehr.example.org/fhir/R4" ||
+		c.Export.FHIRToken != "tok" || c.Export.Attempts != 5 || c.Export.MaxBackoff != 2*time.Second ||
+		c.Export.HL7 != (HL7{SendingApplication: "CHARTSCAN", SendingFacility: "HIM", ReceivingApplication: "EPIC", AssigningAuthority: "MRN"}) {
+		t.Errorf("set: fhir %+v export %+v", c.FHIR, c.Export)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"fhir: {mrn_system: \"not a uri\"}\n", "fhir.mrn_system: must be an absolute URI"},
+		{"fhir: {mrn_system: \"\"}\n", "fhir.mrn_system"},
+		{"export: {fhir_url: \"ehr.local/fhir\"}\n", "export.fhir_url: must be an http"},
+		{"export: {fhir_token: t}\n", "export.fhir_token: set without"},
+		{"export: {attempts: 0}\n", "export.attempts: 0 is outside 1..100"},
+		{"export: {max_backoff: 2h}\n", "export.max_backoff"},
+		{"export: {timeout: 10ms}\n", "export.timeout"},
+		{"export: {hl7: {sending_facility: \"A|B\"}}\n", "export.hl7.sending_facility"},
+		{"export: {hl7: {sending_application: \"\"}}\n", "export.hl7.sending_application: must not be empty"},
+		{"export: {fhir: x}\n", `unknown key "fhir"`},
+	} {
+		_, err := Load(writeFile(t, dir, "bad.yaml", tc.yaml), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error = %v, want one line with %q", tc.yaml, err, tc.want)
+		}
+	}
+}

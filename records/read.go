@@ -9,6 +9,7 @@ import (
 	_ "image/png"
 	"io"
 	"net/http"
+	"time"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/tiff"
@@ -151,10 +152,18 @@ func (s *Service) documentPDF(ctx context.Context, id chartscan.DocumentID) (*ch
 		imgs[i] = pdf.PageImage{Image: bytes.NewReader(b), Width: p.Width, Height: p.Height, DPI: p.DPI}
 	}
 	var out bytes.Buffer
-	if _, err := pdf.Assemble(&out, imgs); err != nil {
+	if _, err := pdf.AssembleAt(&out, imgs, changedAt(d)); err != nil {
 		return nil, nil, fmt.Errorf("assemble %s: %w", id, err)
 	}
 	return d, out.Bytes(), nil
+}
+
+// changedAt is when a document last changed: the date of its PDF.
+func changedAt(d *chartscan.Document) time.Time {
+	if d.CorrectedAt != nil {
+		return *d.CorrectedAt
+	}
+	return d.ScannedAt
 }
 
 func (s *Service) readObject(ctx context.Context, key string) ([]byte, error) {

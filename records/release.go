@@ -362,53 +362,6 @@ func (s *Service) loadDoc(ctx context.Context, id chartscan.DocumentID) (*charts
 	return chartscan.LoadDocument(ctx, s.Store, id)
 }
 
-// patientDocuments returns the documents of a patient in the sections
-// (all for none) whose service date is in [from, to] (open ends for zero
-// times), from the index, in service-date order.
-func (s *Service) patientDocuments(ctx context.Context, mrn string, sections []chartscan.Section, from, to time.Time) ([]chartscan.DocumentID, error) {
-	idx, err := s.index()
-	if err != nil {
-		return nil, err
-	}
-	if len(sections) == 0 {
-		sections = []chartscan.Section{""}
-	}
-	type found struct {
-		id   chartscan.DocumentID
-		date string
-	}
-	var docs []found
-	seen := map[chartscan.DocumentID]bool{}
-	for _, sec := range sections {
-		for offset := 0; offset <= chartscan.MaxSearchOffset; offset += chartscan.MaxSearchLimit {
-			res, err := idx.Search(ctx, chartscan.SearchQuery{MRN: mrn, Section: sec, From: from, To: to, Limit: chartscan.MaxSearchLimit, Offset: offset})
-			if err != nil {
-				return nil, err
-			}
-			for _, h := range res.Hits {
-				if !seen[h.DocumentID] {
-					seen[h.DocumentID] = true
-					docs = append(docs, found{h.DocumentID, h.ServiceDate})
-				}
-			}
-			if len(res.Hits) < chartscan.MaxSearchLimit {
-				break
-			}
-		}
-	}
-	sort.SliceStable(docs, func(i, k int) bool {
-		if docs[i].date != docs[k].date {
-			return docs[i].date < docs[k].date
-		}
-		return docs[i].id < docs[k].id
-	})
-	out := make([]chartscan.DocumentID, len(docs))
-	for i, d := range docs {
-		out[i] = d.id
-	}
-	return out, nil
-}
-
 func sameMRN(a, b string) bool {
 	return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }

