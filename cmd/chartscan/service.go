@@ -314,11 +314,7 @@ func (m *Main) openServing() error {
 
 // converter makes FHIR resources the way this installation names them.
 func (m *Main) converter() *fhir.Converter {
-	node, err := os.Hostname()
-	if err != nil || node == "" {
-		node = "localhost"
-	}
-	return &fhir.Converter{MRNSystem: m.Config.FHIR.MRNSystem, Software: "chartscan " + version, Node: node}
+	return &fhir.Converter{MRNSystem: m.Config.FHIR.MRNSystem, Software: "chartscan " + version, Node: m.Config.Node.Name}
 }
 
 // greet tells the person who started a fresh installation, with no user
