@@ -27,9 +27,12 @@ test: setup-test
 	scripts/test.sh
 
 # Runs chartscan, the tesseract command and OCRmyPDF over the same scans,
-# then the search and reindex benchmarks, and writes docs/performance.md.
+# then the search and reindex benchmarks, and writes docs/performance.md;
+# then a migration with one and two capture nodes and a search node over a
+# MinIO, into docs/scaling.md.
 bench: setup-bench
 	OMP_THREAD_LIMIT=1 go run ./bench
+	OMP_THREAD_LIMIT=1 go run ./bench -cluster
 
 clean:
 	rm -rf bin

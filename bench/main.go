@@ -94,6 +94,9 @@ func bench() error {
 	}
 	machine := machineFacts()
 	fmt.Println(machine)
+	if *cluster {
+		return runClusterBench(bin, tmp, batches, truth)
+	}
 	if *only != "" {
 		return runOnly(bin, tmp, batches, truth)
 	}

@@ -39,7 +39,7 @@ fi
 command -v go >/dev/null || { echo "setup: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
 go mod download
 
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
 	bin="${MINIO_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/chartscan/bin/minio}"
 	if [ ! -x "$bin" ]; then
 		echo "setup: building the MinIO server for the tests (a few minutes, once)"
