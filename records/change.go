@@ -247,8 +247,10 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 	if err != nil {
 		return nil, err
 	}
-	if o.MergedInto != "" {
-		return nil, chartscan.Errorf(chartscan.EREFUSED, "document %s was already merged into %s", other, o.MergedInto)
+	for _, x := range []*chartscan.Document{d, o} {
+		if x.MergedInto != "" {
+			return nil, chartscan.Errorf(chartscan.EREFUSED, "document %s was already merged into %s", x.ID, x.MergedInto)
+		}
 	}
 	if differentPatients(d, o) && !confirm {
 		return nil, chartscan.Errorf(chartscan.EREFUSED, "documents %s and %s name different patients; confirm the merge to file all their pages under the patient of %s", id, other, id)

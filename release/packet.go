@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
@@ -115,7 +116,7 @@ func Inside(b chartscan.Box, w, h int) bool {
 // stamp writes "Release <id> · page i of N" in the bottom margin of g, on
 // a white band so that it reads over whatever was scanned there.
 func stamp(g *image.Gray, dpi int, id chartscan.ReleaseID, i, n int) error {
-	f, err := face(false, 9, dpi)
+	f, err := monoFace(10, dpi)
 	if err != nil {
 		return err
 	}
@@ -201,10 +202,19 @@ func drawCover(c Cover, n int) (*image.Gray, error) {
 }
 
 var (
-	fontsOnce     sync.Once
-	regular, bold *opentype.Font
-	errFonts      error
+	fontsOnce           sync.Once
+	regular, bold, mono *opentype.Font
+	errFonts            error
 )
+
+// monoFace is the stamp's face: a release id in a fixed-pitch font reads
+// back (by a person or OCR) with fewer 0/O and 1/l mix-ups.
+func monoFace(points float64, dpi int) (font.Face, error) {
+	if _, err := face(false, points, dpi); err != nil {
+		return nil, err
+	}
+	return opentype.NewFace(mono, &opentype.FaceOptions{Size: points, DPI: float64(dpi), Hinting: font.HintingFull})
+}
 
 // face returns a new font face of the size in points at dpi. Faces are
 // not safe for concurrent use, so each drawing makes its own; the fonts
@@ -212,7 +222,9 @@ var (
 func face(heavy bool, points float64, dpi int) (font.Face, error) {
 	fontsOnce.Do(func() {
 		if regular, errFonts = opentype.Parse(goregular.TTF); errFonts == nil {
-			bold, errFonts = opentype.Parse(gobold.TTF)
+			if bold, errFonts = opentype.Parse(gobold.TTF); errFonts == nil {
+				mono, errFonts = opentype.Parse(gomono.TTF)
+			}
 		}
 	})
 	if errFonts != nil {

@@ -271,6 +271,11 @@ func TestDropScanIntoInbox(t *testing.T) {
 	if got := readObject(t, m.Store, chartscan.SourceKey(id, "ward 3 scan.tif")); !bytes.Equal(got, want) {
 		t.Fatalf("stored source differs from the file dropped (%d vs %d bytes)", len(got), len(want))
 	}
+	// The batch record is written last, after the pages are searchable.
+	waitFor(t, "the batch record", time.Minute, func() bool {
+		_, err := m.Store.Stat(context.Background(), chartscan.BatchKey(id))
+		return err == nil
+	})
 	var batch chartscan.Batch
 	if err := json.Unmarshal(readObject(t, m.Store, chartscan.BatchKey(id)), &batch); err != nil {
 		t.Fatal(err)
