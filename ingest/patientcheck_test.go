@@ -426,7 +426,7 @@ func TestRenderedBatchWrongPatient(t *testing.T) {
 			if d != nil && d.MRN != tp.mrn && !d.NeedsReview {
 				figures[run]++
 				p, _ := chartscan.LoadPage(ctx, e.store, res.BatchID.Page(i+1))
-				t.Logf("%s: page %d (document %d) filed under a wrong MRN with no review flag: %.200q", run, i+1, tp.doc+1, p.Text)
+				t.Logf("%s: page %d (document %d) filed under a wrong MRN with no review flag (%s: mrn %s, want %s; pages %v): %.200q", run, i+1, tp.doc+1, d.ID, d.MRN, tp.mrn, d.Pages, p.Text)
 			}
 			if run == "without MPI" && (i == 0 || truth[i-1].doc != tp.doc) && d != nil {
 				firsts++
@@ -459,16 +459,25 @@ func TestRenderedBatchWrongPatient(t *testing.T) {
 	// Floors and ceilings from measured runs (the table above): every
 	// MRN and service date and 13 of 14 birth dates read (one printed
 	// date is garbled past repair by dust); with the index nothing is
-	// filed under a wrong patient unflagged; without it the three pages
-	// of the two documents printed with another patient's number, or a
-	// number with digits swapped, are, as nothing but an index can tell.
+	// filed under a wrong patient unflagged; without it the pages of the
+	// documents printed with another patient's number, or a number with
+	// digits swapped, may be, as nothing but an index can tell.
 	if firsts != len(docs) || mrnRight < len(docs)-1 || dobRight < len(docs)-2 || dosRight < len(docs)-2 {
 		t.Errorf("fields read: MRN %d, DOB %d, service date %d of %d documents", mrnRight, dobRight, dosRight, len(docs))
 	}
 	if figures["with MPI"] > 0 {
 		t.Errorf("with the patient index, %d pages filed under a wrong patient without review", figures["with MPI"])
 	}
-	if figures["without MPI"] > 3 {
-		t.Errorf("without a patient index, %d pages filed under a wrong patient without review, more than the 3 of mislabelled paper", figures["without MPI"])
+	// Without an index, the pages of mislabelled paper are the most that
+	// may be filed so (whether their documents go to review for another
+	// reason, a low section confidence, is chance).
+	mislabelled := 0
+	for _, tp := range truth {
+		if docs[tp.doc].printed != docs[tp.doc].patient.MRN {
+			mislabelled++
+		}
+	}
+	if figures["without MPI"] > mislabelled {
+		t.Errorf("without a patient index, %d pages filed under a wrong patient without review, more than the %d of mislabelled paper", figures["without MPI"], mislabelled)
 	}
 }
