@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -152,7 +151,11 @@ func (e *cmdEnv) migrate(ctx context.Context, args []string) error {
 // patients' names) and where the reconciliation is.
 func printMigration(w io.Writer, rep *migrate.Report, did, read int, secs float64, dir string) {
 	t := rep.Totals
-	fmt.Fprintf(w, "migration %q: %d rows in %d boxes: ", rep.Name, t.Rows, len(rep.Boxes))
+	boxes := "boxes"
+	if len(rep.Boxes) == 1 {
+		boxes = "box"
+	}
+	fmt.Fprintf(w, "migration %q: %d rows in %d %s: ", rep.Name, t.Rows, len(rep.Boxes), boxes)
 	for i, s := range migrate.Statuses {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
@@ -360,10 +363,11 @@ func (r *migrationRun) tally(ctx context.Context, rec *migrate.RowState, row mig
 		}
 		if differ > 0 {
 			var ws []string
-			for w := range why {
-				ws = append(ws, w)
+			for _, w := range []string{ingest.ReasonKnownMRN, ingest.ReasonKnownName, ingest.ReasonKnownDOB} {
+				if why[w] {
+					ws = append(ws, w)
+				}
 			}
-			sort.Strings(ws)
 			patientReason = fmt.Sprintf("%d of %d documents: %s", differ, len(b.Documents), strings.Join(ws, ", "))
 			if notInReview > 0 {
 				patientReason += fmt.Sprintf(" (%d not in review: stored before this migration, or corrected since)", notInReview)
@@ -519,11 +523,11 @@ func (p *migrateProgress) rowDone(line int, id chartscan.BatchID, expected int) 
 	if l, ok := p.byBatch[id]; ok && l == line {
 		delete(p.byBatch, id)
 	}
+	if p.bar != nil {
+		p.bar.Describe(p.describe()) // shown at the next move
+	}
 	if rest := rp.expected - rp.shown; rest > 0 {
 		p.add(rest)
-	}
-	if p.bar != nil {
-		p.bar.Describe(p.describe())
 	}
 	return rp.read
 }
