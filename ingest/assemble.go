@@ -17,6 +17,9 @@ type Assembler struct {
 	// against (see checkPatient); nil checks them across their pages
 	// only.
 	Patients chartscan.PatientIndex
+	// Known is who the file is filed under outside chartscan (see
+	// applyKnown); nil when nobody says.
+	Known *KnownPatient
 }
 
 // pageInfo is what assembly knows of one content page.
@@ -182,6 +185,7 @@ func (a *Assembler) finish(prof *chartscan.Profile, d *docState) {
 		doc.Encounter = c.Encounter
 	}
 	applyBarcodeValues(doc, d)
+	a.applyKnown(doc)
 	if len(mrns) > 1 && d.cover == nil {
 		addReason(doc, "pages name more than one MRN")
 	}

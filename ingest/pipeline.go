@@ -83,6 +83,11 @@ type Source struct {
 	// SHA256 is the file's SHA-256 when the caller already computed it
 	// (an upload hashed as it streamed in); nil to have Process read it.
 	SHA256 []byte
+	// Patient is who the file is filed under outside chartscan (a
+	// migration manifest's row), nil when nobody says: documents whose
+	// pages do not name their patient take its values, and documents that
+	// name another go to review.
+	Patient *KnownPatient
 }
 
 // Result statuses, as `ingest --json`, the batch API and the metrics name
@@ -192,7 +197,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		log.Warn("file rejected", "reason", chartscan.ErrorMessage(reason))
 		return p.failed(ctx, res, batch, reason)
 	}
-	docs := (&Assembler{Classifier: p.Classifier, Patients: p.Patients}).Assemble(ctx, id, src.Profile, scanned, batch.ReceivedAt)
+	docs := (&Assembler{Classifier: p.Classifier, Patients: p.Patients, Known: src.Patient}).Assemble(ctx, id, src.Profile, scanned, batch.ReceivedAt)
 	for _, sp := range scanned {
 		if sp.page.Error != "" {
 			res.PageErrors = append(res.PageErrors, fmt.Sprintf("page %d: %s", sp.page.Number, sp.page.Error))

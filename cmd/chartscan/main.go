@@ -45,6 +45,11 @@ commands:
                         print a cover sheet (or --separator) for a scanning station
   train FOLDER          learn chart sections from FOLDER/<section>/ scans
   reindex               rebuild the search index from the object store
+  migrate --manifest FILE.csv [--profile P] [--name N]
+                        a backfile migration: every file of the manifest, resumable,
+                        with its reconciliation; exit 0 only when every row is ok
+  migrate status --name N
+                        the state of a migration and its rows by status
   retention run [--dry-run]
                         remove the records past their retention and not on hold
   export fhir --out DIR | --url BASE [--since YYYY-MM-DD] [--include-review]
@@ -119,6 +124,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.search(ctx, args)
 	case "reindex":
 		return env.reindex(ctx, args)
+	case "migrate":
+		return env.migrate(ctx, args)
 	case "token":
 		return env.token(ctx, args)
 	case "user":
