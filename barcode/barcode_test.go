@@ -3,6 +3,7 @@ package barcode_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
@@ -163,7 +164,7 @@ func TestChartBatches(t *testing.T) {
 		}
 		file.Close()
 	}
-	t.Logf("cover and separator sheets read: %d of %d; symbols on other pages: %d", read, sheets, false)
+	testutil.Report(t, "barcode-sheets", fmt.Sprintf("cover and separator sheets of the chart batches read: %d of %d; symbols found on other pages: %d\n", read, sheets, false))
 	if sheets < 30 {
 		t.Fatalf("only %d sheets in the corpus", sheets)
 	}

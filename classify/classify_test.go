@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"chartscan"
+	"chartscan/internal/testutil"
 	"chartscan/storage"
 )
 
@@ -173,7 +174,7 @@ func TestCrossValidation(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&sb, "  calibration error (ECE, 5 bins): %.3f\n", ece)
-	t.Log(sb.String())
+	testutil.Report(t, "sections-mtsamples-cv", sb.String())
 	// Measured 79.8 %; documents with titles do far better (see the capture
 	// accuracy test).
 	if acc < 0.74 {
@@ -247,7 +248,7 @@ func TestSeedCrossValidation(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&sb, "  calibration error (ECE, 5 bins): %.3f\n", ece)
-	t.Log(sb.String())
+	testutil.Report(t, "sections-seed-cv", sb.String())
 	if len(data) < 100 {
 		t.Errorf("only %d seed pages", len(data))
 	}

@@ -443,7 +443,7 @@ func report(t *testing.T, label string, res []heldOutResult, threshold float64) 
 		}
 		fmt.Fprintf(&b, "  by section: %s\n", strings.Join(ps, ", "))
 	}
-	t.Log(b.String())
+	testutil.Report(t, "sections-"+strings.ReplaceAll(strings.SplitN(label, ", ", 2)[1], " ", "-"), b.String())
 	return out
 }
 

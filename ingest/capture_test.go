@@ -425,7 +425,7 @@ func TestCaptureAccuracy(t *testing.T) {
 			100*float64(wrongPatient[run])/float64(max(contentPages, 1)), wrongPatient[run], contentPages, wrongPatientFlagged[run])
 	}
 	fmt.Fprintf(&b, "  with MPI: %d of %d documents flagged; %d suggested MRNs, %d right\n", mpiFlagged, mpiDocs, suggested, suggestedRight)
-	t.Logf("capture accuracy against ground truth:\n%s", b.String())
+	testutil.Report(t, "capture", "capture accuracy against ground truth:\n"+b.String())
 	if ingested != len(files) {
 		t.Errorf("%d of %d batches ingested", ingested, len(files))
 	}

@@ -26,6 +26,7 @@ import (
 
 	"chartscan"
 	"chartscan/ingest"
+	"chartscan/internal/testutil"
 	"chartscan/patients"
 	"chartscan/pdf"
 	"chartscan/raster"
@@ -455,7 +456,7 @@ func TestRenderedBatchWrongPatient(t *testing.T) {
 	for _, run := range []string{"without MPI", "with MPI"} {
 		fmt.Fprintf(&report, "  wrong patient, no review flag, %-12s %d/%d content pages\n", run+":", figures[run], len(truth))
 	}
-	t.Logf("rendered batch:\n%s", report.String())
+	testutil.Report(t, "patients-rendered-batch", "rendered batch:\n"+report.String())
 	// Floors and ceilings from measured runs (the table above): every
 	// MRN and service date and 13 of 14 birth dates read (one printed
 	// date is garbled past repair by dust); with the index nothing is

@@ -241,7 +241,7 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after the wiped drive: %v", err)
 	}
-	t.Logf("%d objects read back whole after the wipe; %d content pages on both search nodes", objects, contentPages)
+	testutil.Report(t, "cluster", fmt.Sprintf("2 capture + 2 search nodes on MinIO with 4 drives: %d objects read back whole after a drive was wiped mid-ingest; %d content pages on both search nodes\n", objects, contentPages))
 
 	// A correction on one search node reaches the other.
 	var id chartscan.BatchID

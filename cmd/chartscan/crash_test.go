@@ -302,7 +302,7 @@ func TestSurvivesKill9(t *testing.T) {
 	if res.Total != len(expect) || len(got) != len(expect) {
 		t.Fatalf("index holds %d pages (%d listed), documents hold %d", res.Total, len(got), len(expect))
 	}
-	t.Logf("%d files, %d document pages: each ingested exactly once after 5 kills (%d set aside and dropped in again)", len(want), len(expect), redropped)
+	testutil.Report(t, "kill-9", fmt.Sprintf("%d files, %d document pages: each ingested exactly once after 5 kills -9 (seed %d, kills by stage %v; %d set aside and dropped in again)\n", len(want), len(expect), seed, stages, redropped))
 }
 
 // TestFileThatKeepsStoppingTheServiceIsSetAside kills the real service

@@ -310,7 +310,7 @@ func TestMigrateReconciliation(t *testing.T) {
 	if m := regexp.MustCompile(`this run: \d+ rows, (\d+) pages read in ([\d.]+)s \(([\d.]+) pages/s\)`).FindStringSubmatch(out); m == nil {
 		t.Errorf("no throughput in the summary:\n%s", out)
 	} else {
-		t.Logf("throughput: %s pages in %ss, %s pages/s (%d rows in %d boxes)", m[1], m[2], m[3], len(want), len(rep.Boxes))
+		testutil.Report(t, "migrate", fmt.Sprintf("migration of the shared batches: %s pages in %ss, %s pages/s (%d rows in %d boxes)\n", m[1], m[2], m[3], len(want), len(rep.Boxes)))
 	}
 
 	status, _, code := runMigrate(t, "--config", cfg, "migrate", "status", "--name", "delivery-2026-03")
@@ -621,8 +621,8 @@ func TestMigrateResumesAfterKill9(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(state, "run.json")); err != nil || json.Unmarshal(b, &run) != nil || run.Starts != 2 {
 		t.Errorf("run state: %+v %v", run, err)
 	}
-	t.Logf("%d rows, %d done before the kill, %d in progress at it; %d pages read in %.1fs over both runs (%.2f pages/s)",
-		rows, len(doneBefore), len(inProgress), run.PagesRead, run.Seconds, float64(run.PagesRead)/run.Seconds)
+	testutil.Report(t, "migrate-resume", fmt.Sprintf("migration killed and resumed: %d rows, %d done before the kill, %d in progress at it; %d pages read in %.1fs over both runs (%.2f pages/s)\n",
+		rows, len(doneBefore), len(inProgress), run.PagesRead, run.Seconds, float64(run.PagesRead)/run.Seconds))
 
 	// Stored once: the index holds each content page of the batches once.
 	out, err := exec.Command(env.bin, "--config", env.cfg, "search", "--json", "--limit", "100").Output()
