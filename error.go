@@ -3,6 +3,8 @@ package chartscan
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 )
 
 // Error codes. They are part of the API: HTTP error bodies carry them, and
@@ -77,3 +79,19 @@ func ErrorMessage(err error) string {
 
 // IsNotFound reports whether err is an ENOTFOUND error.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
+
+// WithoutPaths returns an *fs.PathError or *os.LinkError without its file
+// paths, keeping the operation and the cause, and any other error as it
+// is; it is for the error an os call returned, before anything wraps it.
+// Logs and messages need it: a path in an inbox, the work folder or the
+// object store ends in the name a file was received under, which can name
+// the patient.
+func WithoutPaths(err error) error {
+	switch e := err.(type) {
+	case *fs.PathError:
+		return &fs.PathError{Op: e.Op, Path: "(file)", Err: e.Err}
+	case *os.LinkError:
+		return &os.LinkError{Op: e.Op, Old: "(file)", New: "(file)", Err: e.Err}
+	}
+	return err
+}

@@ -14,6 +14,18 @@ import (
 // SourceKey is where the file of a batch is kept exactly as received.
 func SourceKey(b BatchID, name string) string { return "sources/" + string(b) + "/" + name }
 
+// ShownKey is key as logs and error messages may show it: the name of a
+// source object is the file name it was received under, which can name
+// the patient, so only its batch is shown.
+func ShownKey(key string) string {
+	if rest, ok := strings.CutPrefix(key, "sources/"); ok {
+		if b, _, ok := strings.Cut(rest, "/"); ok {
+			return "source of batch " + b
+		}
+	}
+	return key
+}
+
 // SourcePrefix is the prefix of the (single) source object of a batch.
 func SourcePrefix(b BatchID) string { return "sources/" + string(b) + "/" }
 

@@ -84,7 +84,7 @@ func (q *Queue) process(ctx context.Context, j *Job) error {
 	// Counted as an unclean stop until the reading ends, one way or another.
 	j.UncleanStops++
 	if err := j.save(); err != nil {
-		log.Warn("could not update job file", "err", err.Error())
+		log.Warn("could not update job file", "err", chartscan.WithoutPaths(err).Error())
 	}
 	res, err := q.Pipeline.Process(ctx, Source{Path: j.source(), Name: j.Name, Profile: prof, ReceivedAt: j.ReceivedAt, SHA256: sum})
 	if err != nil {
@@ -140,17 +140,17 @@ func (q *Queue) quarantine(j *Job, out Outcome) {
 	}
 	q.log().Warn("file quarantined", "job", j.ID, "batch", string(j.BatchID), "reason", out.Message)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		q.log().Error("cannot create failed folder", "err", err.Error())
+		q.log().Error("cannot create failed folder", "err", chartscan.WithoutPaths(err).Error())
 		return
 	}
 	dst := uniquePath(filepath.Join(dir, j.Name))
 	if err := safefile.Move(j.source(), dst); err != nil {
-		q.log().Error("cannot move failed file", "err", err.Error())
+		q.log().Error("cannot move failed file", "err", chartscan.WithoutPaths(err).Error())
 		return
 	}
 	note := fmt.Sprintf("%s\n\nfile:     %s\nreason:   %s\nbatch:    %s\nprofile:  %s\nreceived: %s\nfailed:   %s\n",
 		out.Headline, filepath.Base(dst), out.Message, j.BatchID, j.Profile, j.ReceivedAt.Format(time.RFC3339), time.Now().UTC().Format(time.RFC3339))
 	if err := safefile.WriteFile(dst+".error.txt", []byte(note), 0o640); err != nil {
-		q.log().Error("cannot write the reason beside a failed file", "err", err.Error())
+		q.log().Error("cannot write the reason beside a failed file", "err", chartscan.WithoutPaths(err).Error())
 	}
 }

@@ -137,7 +137,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 	name := chartscan.SafeName(src.Name)
 	sum, size, err := fileSum(src)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, fmt.Errorf("read the file: %w", chartscan.WithoutPaths(err))
 	}
 	id := chartscan.NewBatchID(sum)
 	res = &Result{BatchID: id}

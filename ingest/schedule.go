@@ -186,7 +186,7 @@ func (q *Queue) work(ctx, pctx context.Context) {
 		// A resource is down (object store, index): keep the job and
 		// wait before trying again, longer each time.
 		backoff = min(max(2*backoff, time.Second), time.Minute)
-		q.log().Warn("ingest waiting for resources", "batch", string(j.BatchID), "err", err.Error(), "retry_in", backoff.String())
+		q.log().Warn("ingest waiting for resources", "batch", string(j.BatchID), "err", chartscan.WithoutPaths(err).Error(), "retry_in", backoff.String())
 		q.mu.Lock()
 		q.pending = append(q.pending, j)
 		j.state = chartscan.BatchQueued

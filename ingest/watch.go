@@ -92,7 +92,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return err
 		}
 		if err := fw.Add(dir); err != nil {
-			log.Warn("inbox events unavailable; relying on rescans", "profile", p.Name, "err", err.Error())
+			log.Warn("inbox events unavailable; relying on rescans", "profile", p.Name, "err", chartscan.WithoutPaths(err).Error())
 		}
 		inboxes[dir] = p
 		log.Info("watching inbox", "profile", p.Name, "dir", dir)
@@ -100,7 +100,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		// before it stopped are its own to take now.
 		for _, path := range w.Queue.Claimed(dir) {
 			if job, err := w.Queue.Accept(path, p); err != nil {
-				log.Error("cannot take a claimed file", "profile", p.Name, "err", err.Error())
+				log.Error("cannot take a claimed file", "profile", p.Name, "err", chartscan.WithoutPaths(err).Error())
 			} else {
 				log.Info("claimed file taken", "profile", p.Name, "job", job.ID)
 			}
@@ -138,9 +138,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			if err != nil {
 				unlisted[dir]++
 				if unlisted[dir] >= 2 {
-					return fmt.Errorf("inbox of profile %s cannot be listed: %w", prof.Name, err)
+					return chartscan.WrapError(chartscan.EUNAVAILABLE, chartscan.WithoutPaths(err), "inbox of profile %s cannot be listed", prof.Name)
 				}
-				log.Warn("cannot list inbox; it is tried again at the next rescan", "profile", prof.Name, "err", err.Error())
+				log.Warn("cannot list inbox; it is tried again at the next rescan", "profile", prof.Name, "err", chartscan.WithoutPaths(err).Error())
 				continue
 			}
 			delete(unlisted, dir)
@@ -190,7 +190,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case err, ok := <-fw.Errors:
 			if ok {
 				// An overflow loses events; the next rescan finds the files.
-				log.Warn("inbox events lost; rescanning", "err", err.Error())
+				log.Warn("inbox events lost; rescanning", "err", chartscan.WithoutPaths(err).Error())
 				if err := scan(); err != nil {
 					return err
 				}
@@ -219,7 +219,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				job, err := w.Queue.Accept(path, c.prof)
 				if err != nil {
 					if !os.IsNotExist(err) {
-						log.Error("cannot take file from inbox", "profile", c.prof.Name, "err", err.Error())
+						log.Error("cannot take file from inbox", "profile", c.prof.Name, "err", chartscan.WithoutPaths(err).Error())
 					}
 					continue
 				}

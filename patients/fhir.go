@@ -115,8 +115,7 @@ func (f *FHIR) FindPatients(ctx context.Context, q chartscan.PatientQuery) ([]ch
 // goes nowhere else).
 func (f *FHIR) search(ctx context.Context, v url.Values) ([]fhirPatient, error) {
 	u := *f.base
-	u.Path += "/Patient"
-	u.RawQuery = v.Encode()
+	u.Path += "/Patient/_search"
 	next := u.String()
 	maxPages := f.MaxPages
 	if maxPages <= 0 {
@@ -124,7 +123,18 @@ func (f *FHIR) search(ctx context.Context, v url.Values) ([]fhirPatient, error) 
 	}
 	var out []fhirPatient
 	for page := 0; next != "" && page < maxPages; page++ {
-		b, err := f.get(ctx, next)
+		var (
+			b   []byte
+			err error
+		)
+		if page == 0 {
+			// POST, not GET with a query: the name, birth date and MRN
+			// searched for stay out of the access logs of the server and
+			// of every proxy on the way (FHIR R4 search, 3.1.1.0.2).
+			b, err = f.do(ctx, http.MethodPost, next, v.Encode())
+		} else {
+			b, err = f.do(ctx, http.MethodGet, next, "")
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -152,11 +162,19 @@ func (f *FHIR) search(ctx context.Context, v url.Values) ([]fhirPatient, error) 
 	return out, nil
 }
 
-// get fetches one URL of the server.
-func (f *FHIR) get(ctx context.Context, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// do sends one request to the server, with form a form-encoded body
+// unless it is empty, and returns the body of a 200 answer.
+func (f *FHIR) do(ctx context.Context, method, u, form string) ([]byte, error) {
+	var body io.Reader
+	if form != "" {
+		body = strings.NewReader(form)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, chartscan.WrapError(chartscan.EINTERNAL, err, "patient index request")
+	}
+	if form != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("Accept", "application/fhir+json")
 	if f.token != "" {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,17 +25,37 @@ import (
 func fhirServer(t *testing.T, ps []chartscan.Patient, token string) *httptest.Server {
 	t.Helper()
 	const pageSize = 3
+	var (
+		mu    sync.Mutex
+		pages = map[string]url.Values{} // the searches of the next links
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(map[string]any{"resourceType": "OperationOutcome", "issue": []any{map[string]any{"severity": "error", "code": "login"}}})
 			return
 		}
-		if r.URL.Path != "/fhir/Patient" {
+		// A search comes as POST Patient/_search with a form body; its
+		// further pages by an opaque token, as servers page them. What
+		// is searched for never comes in a URL.
+		mu.Lock()
+		paged := pages[r.URL.Query().Get("_page")]
+		mu.Unlock()
+		var q url.Values
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/fhir/Patient/_search" && r.URL.RawQuery == "":
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			q = r.PostForm
+		case r.Method == http.MethodGet && r.URL.Path == "/fhir/Patient" && paged != nil:
+			q = paged
+		default:
+			t.Errorf("patient index asked %s %s", r.Method, r.URL.Path)
 			http.NotFound(w, r)
 			return
 		}
-		q := r.URL.Query()
 		var match []chartscan.Patient
 		for _, p := range ps {
 			if v := q.Get("identifier"); v != "" && !strings.EqualFold(v, p.MRN) {
@@ -57,9 +79,16 @@ func fhirServer(t *testing.T, ps []chartscan.Patient, token string) *httptest.Se
 			"link": []any{map[string]any{"relation": "self", "url": "http://" + r.Host + r.URL.RequestURI()}},
 		}
 		if end < len(match) {
-			next := q
+			next := url.Values{}
+			for k, v := range q {
+				next[k] = v
+			}
 			next.Set("_offset", strconv.Itoa(end))
-			bundle["link"] = append(bundle["link"].([]any), map[string]any{"relation": "next", "url": "http://" + r.Host + "/fhir/Patient?" + next.Encode()})
+			mu.Lock()
+			token := strconv.Itoa(len(pages) + 1)
+			pages[token] = next
+			mu.Unlock()
+			bundle["link"] = append(bundle["link"].([]any), map[string]any{"relation": "next", "url": "http://" + r.Host + "/fhir/Patient?_page=" + token})
 		}
 		var entries []any
 		for _, p := range match[min(off, len(match)):end] {

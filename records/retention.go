@@ -324,7 +324,7 @@ func (s *Service) Destroy(ctx context.Context, a chartscan.Actor, plan []Expired
 		}
 		rec, err := s.destroy(ctx, idx, a, d, e.RetainUntil)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", d.ID, err))
+			errs = append(errs, chartscan.WrapError(chartscan.ErrorCode(err), err, "document %s not removed: %s", d.ID, chartscan.ErrorMessage(err)))
 			continue
 		}
 		done = append(done, rec)

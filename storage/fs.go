@@ -86,13 +86,15 @@ func (s *sizedReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	s.n += int64(n)
 	if err == io.EOF && s.want >= 0 && s.n != s.want {
-		return n, chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", s.key, s.n, s.want)
+		return n, chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", chartscan.ShownKey(s.key), s.n, s.want)
 	}
 	return n, err
 }
 
-// err maps OS errors to chartscan errors.
+// err maps OS errors to chartscan errors. The paths of OS errors are left
+// out: under sources/ they end in the name a file was received under.
 func (s *FS) err(err error) error {
+	err = chartscan.WithoutPaths(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return chartscan.WrapError(chartscan.ENOTFOUND, err, "object not found")
@@ -169,7 +171,7 @@ func (s *FS) ListAfter(ctx context.Context, prefix, after string, fn func(charts
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
-			return err
+			return s.err(err)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -190,7 +192,7 @@ func (s *FS) ListAfter(ctx context.Context, prefix, after string, fn func(charts
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil // deleted while listing
 			}
-			return err
+			return s.err(err)
 		}
 		objs = append(objs, info(key, st))
 		return nil

@@ -256,7 +256,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, conte
 		})
 		if size >= 0 && body.eof && body.n < size {
 			// The caller's data was short: no retry can fix that.
-			return chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", key, body.n, size)
+			return chartscan.Errorf(chartscan.EINVALID, "object %s: got %d bytes, want %d", chartscan.ShownKey(key), body.n, size)
 		}
 		if err == nil && size >= 0 && info.Size != size {
 			return fmt.Errorf("stored %d bytes of %d", info.Size, size)
@@ -390,7 +390,7 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 			}
 			if err := s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: o.VersionID}); err != nil {
 				if minio.ToErrorResponse(err).Code == "AccessDenied" || strings.Contains(err.Error(), "WORM") {
-					return chartscan.WrapError(chartscan.EREFUSED, err, "object %s is under a legal hold", key)
+					return chartscan.WrapError(chartscan.EREFUSED, err, "object %s is under a legal hold", chartscan.ShownKey(key))
 				}
 				return err
 			}
@@ -428,7 +428,7 @@ func (s *S3) SetLegalHold(ctx context.Context, key string, on bool) error {
 			}
 		}
 		if !found {
-			return chartscan.Errorf(chartscan.ENOTFOUND, "no object %s", key)
+			return chartscan.Errorf(chartscan.ENOTFOUND, "no object %s", chartscan.ShownKey(key))
 		}
 		return nil
 	}))

@@ -66,8 +66,17 @@ func (e *cmdEnv) retention(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%d documents removed; the destruction record is %s in the object store\n", len(done), chartscan.RetentionKey(time.Now().UTC().Format(time.DateOnly)))
 	if err != nil {
-		fmt.Fprintf(e.stderr, "retention: %v\n", err)
+		// One line per document not removed, with chartscan's message:
+		// the causes name object keys and paths (they are in the log).
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, err := range errs {
+			fmt.Fprintf(e.stderr, "retention: %s\n", chartscan.ErrorMessage(err))
+		}
 		return exitError(1)
 	}
 	return nil
 }
+

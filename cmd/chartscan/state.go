@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"sync"
+
+	"chartscan"
 )
 
 // serviceState is where the service is in its life, for /readyz and
@@ -50,7 +52,9 @@ func (s *serviceState) ready() error {
 	defer s.mu.Unlock()
 	switch {
 	case s.failed != nil:
-		return errors.Join(errors.New("a part of the service failed"), s.failed)
+		// The message only: /readyz answers anyone who asks, and the
+		// cause (paths, addresses) is in the log.
+		return errors.New("a part of the service failed: " + chartscan.ErrorMessage(s.failed))
 	case s.phase == stateStarting:
 		return errors.New("starting")
 	case s.phase == stateDraining:
