@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -200,8 +201,26 @@ func (s *Users) SignIn(name, password string) (*User, error) {
 		}
 		return nil, bad
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+	// The attempt is counted before the password is checked, under the
+	// file's lock, and the count read again there: tries sent at once
+	// cannot get more than MaxFailures passwords checked between locks.
+	err = s.file.update(func(us []User) ([]User, error) {
+		for i := range us {
+			if us[i].Name != name {
+				continue
+			}
+			if (us[i].LockedUntil != nil && now.Before(*us[i].LockedUntil)) || us[i].Failures >= MaxFailures {
+				return nil, errLockedNow
+			}
+			us[i].Failures++
+		}
+		return us, nil
+	})
+	if errors.Is(err, errLockedNow) {
 		return nil, chartscan.Errorf(chartscan.EFORBIDDEN, ErrLocked)
+	}
+	if err != nil {
+		return nil, err
 	}
 	ok := verifyPassword(u.Hash, password) && !u.Disabled
 	err = s.file.update(func(us []User) ([]User, error) {
@@ -209,12 +228,10 @@ func (s *Users) SignIn(name, password string) (*User, error) {
 			if us[i].Name != name {
 				continue
 			}
-			if ok {
+			switch {
+			case ok:
 				us[i].Failures, us[i].LockedUntil = 0, nil
-				continue
-			}
-			us[i].Failures++
-			if us[i].Failures >= MaxFailures {
+			case us[i].Failures >= MaxFailures:
 				until := now.Add(LockFor).UTC()
 				us[i].Failures, us[i].LockedUntil = 0, &until
 			}
@@ -230,6 +247,9 @@ func (s *Users) SignIn(name, password string) (*User, error) {
 	u.Hash = ""
 	return u, nil
 }
+
+// errLockedNow stops the count of an attempt on a locked account.
+var errLockedNow = errors.New("locked")
 
 // dummyHash is verified against for unknown names, so that they take as
 // long to refuse as a wrong password.

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,45 @@ func TestLockout(t *testing.T) {
 	}
 	if _, err := s.SignIn("jdoe", pw); err != nil {
 		t.Fatalf("locked after a success and %d failures: %v", MaxFailures-1, err)
+	}
+}
+
+// Guesses sent at once get no more passwords checked than guesses sent
+// one after another.
+func TestLockoutOfGuessesAtOnce(t *testing.T) {
+	s := NewUsers(filepath.Join(t.TempDir(), "users.json"))
+	const pw = "correct horse battery"
+	if err := s.Create("jdoe", chartscan.RoleAdmin, pw); err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 4 * MaxFailures
+	codes := make(chan string, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.SignIn("jdoe", fmt.Sprintf("guess %d", i))
+			codes <- chartscan.ErrorCode(err)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	checked := 0
+	for c := range codes {
+		switch c {
+		case chartscan.EUNAUTHORIZED:
+			checked++
+		case chartscan.EFORBIDDEN:
+		default:
+			t.Errorf("guess answered %q", c)
+		}
+	}
+	if checked > MaxFailures {
+		t.Errorf("%d of %d guesses sent at once were checked, want at most %d", checked, guesses, MaxFailures)
+	}
+	if _, err := s.SignIn("jdoe", pw); chartscan.ErrorCode(err) != chartscan.EFORBIDDEN {
+		t.Errorf("right password after the guesses: %v, want locked", err)
 	}
 }
 
