@@ -56,7 +56,14 @@ func (s *Sessions) Start(u *User) (string, *Session) {
 // Get returns the live session the cookie value names and marks it used;
 // false for none, or for one past its idle or absolute timeout (which is
 // ended).
-func (s *Sessions) Get(cookie string) (*Session, bool) {
+func (s *Sessions) Get(cookie string) (*Session, bool) { return s.get(cookie, true) }
+
+// Peek is Get for what the browser asks by itself (a page refreshing its
+// live part): it does not mark the session used, so that a page left open
+// still reaches the idle timeout.
+func (s *Sessions) Peek(cookie string) (*Session, bool) { return s.get(cookie, false) }
+
+func (s *Sessions) get(cookie string, use bool) (*Session, bool) {
 	if cookie == "" {
 		return nil, false
 	}
@@ -72,7 +79,9 @@ func (s *Sessions) Get(cookie string) (*Session, bool) {
 		delete(s.m, k)
 		return nil, false
 	}
-	sess.Seen = now
+	if use {
+		sess.Seen = now
+	}
 	c := *sess
 	return &c, true
 }

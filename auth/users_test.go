@@ -158,6 +158,14 @@ func TestSessions(t *testing.T) {
 		t.Fatal("session outlived the idle timeout")
 	}
 	id, _ = s.Start(&User{Name: "jdoe", Role: chartscan.RoleTechnician})
+	// What the browser asks by itself does not keep a session alive.
+	id2, _ := s.Start(&User{Name: "jdoe", Role: chartscan.RoleTechnician})
+	for i := 0; i < 4; i++ {
+		now = now.Add(5 * time.Minute)
+		if _, ok := s.Peek(id2); ok != (i < 3) {
+			t.Fatalf("peeked at %d minutes: live %v", 5*(i+1), ok)
+		}
+	}
 	s.End(id)
 	if _, ok := s.Get(id); ok {
 		t.Fatal("ended session still there")

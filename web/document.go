@@ -155,7 +155,7 @@ func (s *Server) correct(w http.ResponseWriter, r *request) {
 		s.nextInReview(w, r, id)
 		return
 	}
-	back := "/ui/documents/" + string(id) + "?" + url.Values{"page": {f.Get("page")}, "q": {f.Get("q")}, "done": {"Saved."}}.Encode()
+	back := "/ui/documents/" + string(id) + "?" + withFlash(url.Values{"page": {f.Get("page")}, "q": {f.Get("q")}}, r.csrf, "Saved.").Encode()
 	http.Redirect(w, r.Request, back, http.StatusSeeOther)
 }
 
@@ -188,11 +188,11 @@ func (s *Server) nextInReview(w http.ResponseWriter, r *request, done chartscan.
 	}
 	for _, d := range docs {
 		if d.ID != done {
-			http.Redirect(w, r.Request, "/ui/documents/"+string(d.ID)+"?review=1&done="+url.QueryEscape("Saved "+string(done)+"."), http.StatusSeeOther)
+			http.Redirect(w, r.Request, "/ui/documents/"+string(d.ID)+"?review=1&"+flashQuery(r.csrf, "Saved "+string(done)+"."), http.StatusSeeOther)
 			return
 		}
 	}
-	http.Redirect(w, r.Request, "/ui/review?done="+url.QueryEscape("Saved "+string(done)+". The review queue is empty."), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/review?"+flashQuery(r.csrf, "Saved "+string(done)+". The review queue is empty."), http.StatusSeeOther)
 }
 
 // split: POST /ui/documents/{id}/split {before_page, version}.
@@ -205,7 +205,7 @@ func (s *Server) split(w http.ResponseWriter, r *request) {
 		return
 	}
 	msg := fmt.Sprintf("Split: %s keeps %d pages, %s has %d.", kept.ID, len(kept.Pages), nd.ID, len(nd.Pages))
-	http.Redirect(w, r.Request, "/ui/documents/"+string(nd.ID)+"?"+url.Values{"done": {msg}, "review": {r.FormValue("review")}}.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/documents/"+string(nd.ID)+"?"+withFlash(url.Values{"review": {r.FormValue("review")}}, r.csrf, msg).Encode(), http.StatusSeeOther)
 }
 
 // merge: POST /ui/documents/{id}/merge {with, version, confirm}.
@@ -219,7 +219,7 @@ func (s *Server) merge(w http.ResponseWriter, r *request) {
 		return
 	}
 	msg := fmt.Sprintf("Merged %s into %s: %d pages.", with, d.ID, len(d.Pages))
-	http.Redirect(w, r.Request, "/ui/documents/"+string(d.ID)+"?"+url.Values{"done": {msg}, "review": {r.FormValue("review")}}.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/documents/"+string(d.ID)+"?"+withFlash(url.Values{"review": {r.FormValue("review")}}, r.csrf, msg).Encode(), http.StatusSeeOther)
 }
 
 // pdf: GET /ui/documents/{id}/pdf, the document to download.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +81,7 @@ func (s *Server) newRelease(w http.ResponseWriter, r *request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r.Request, "/ui/releases/"+string(rel.ID)+"?done="+url.QueryEscape("Draft made: check the suggested redactions, add your own, then approve."), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/releases/"+string(rel.ID)+"?"+flashQuery(r.csrf, "Draft made: check the suggested redactions, add your own, then approve."), http.StatusSeeOther)
 }
 
 // patientDocs returns a patient's documents, newest service date first.
@@ -228,7 +227,7 @@ func (s *Server) approve(w http.ResponseWriter, r *request) {
 		s.releaseRefused(w, r, id, err)
 		return
 	}
-	http.Redirect(w, r.Request, "/ui/releases/"+string(id)+"?done="+url.QueryEscape("Approved: the packet is ready and the disclosure is recorded."), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/releases/"+string(id)+"?"+flashQuery(r.csrf, "Approved: the packet is ready and the disclosure is recorded."), http.StatusSeeOther)
 }
 
 func (s *Server) releaseRefused(w http.ResponseWriter, r *request, id chartscan.ReleaseID, err error) {
@@ -310,7 +309,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r.Request, "/ui/holds?done="+url.QueryEscape("Hold placed."), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/holds?"+flashQuery(r.csrf, "Hold placed."), http.StatusSeeOther)
 }
 
 // deleteHold: POST /ui/holds/{id}/lift (admin).
@@ -319,5 +318,5 @@ func (s *Server) deleteHold(w http.ResponseWriter, r *request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r.Request, "/ui/holds?done="+url.QueryEscape("Hold lifted."), http.StatusSeeOther)
+	http.Redirect(w, r.Request, "/ui/holds?"+flashQuery(r.csrf, "Hold lifted."), http.StatusSeeOther)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"chartscan"
@@ -76,10 +75,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// startSession sets the session cookie of a new session for u.
-func (s *Server) startSession(w http.ResponseWriter, u *auth.User) {
-	id, _ := s.Sessions.Start(u)
+// startSession sets the session cookie of a new session for u and returns
+// the session's CSRF token.
+func (s *Server) startSession(w http.ResponseWriter, u *auth.User) (csrf string) {
+	id, sess := s.Sessions.Start(u)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteStrictMode})
+	return sess.CSRF
 }
 
 // logout ends the session on the server and in the browser.
@@ -155,8 +156,8 @@ func (s *Server) createFirstUser(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
 		return
 	}
-	s.startSession(w, u)
-	http.Redirect(w, r, "/ui/search?done="+url.QueryEscape("Welcome. Upload a scan or drop one into an inbox, then find it here."), http.StatusSeeOther)
+	csrf := s.startSession(w, u)
+	http.Redirect(w, r, "/ui/search?"+flashQuery(csrf, "Welcome. Upload a scan or drop one into an inbox, then find it here."), http.StatusSeeOther)
 }
 
 // setupAllowed reports whether tok is the live one-time set-up token.

@@ -122,7 +122,7 @@ func New(c Config) (*Server, error) {
 	s.mux.HandleFunc("GET /ui/review", s.signedIn(tech, s.review))
 	s.mux.HandleFunc("GET /ui/batches", s.signedIn(scanner, s.batches))
 	s.mux.HandleFunc("GET /ui/upload", s.signedIn(scanner, s.uploadForm))
-	s.mux.HandleFunc("POST /ui/upload", s.signedIn(scanner, s.upload))
+	s.mux.HandleFunc("POST "+uploadPath, s.signedIn(scanner, s.upload))
 	s.mux.HandleFunc("GET /ui/audit", s.signedIn(admin, s.auditPage))
 	s.mux.HandleFunc("GET /ui/releases", s.signedIn(tech, s.releases))
 	s.mux.HandleFunc("POST /ui/releases", s.signedIn(tech, s.newRelease))
@@ -179,7 +179,13 @@ func (s *Server) signedIn(min chartscan.Role, h func(http.ResponseWriter, *reque
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, _ := r.Cookie(sessionCookie)
 		var sess *auth.Session
-		if c != nil {
+		switch {
+		case c == nil:
+		case r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true":
+			// htmx refreshing a live part by itself (the batches page
+			// every 5 s): the person is not necessarily there.
+			sess, _ = s.Sessions.Peek(c.Value)
+		default:
 			sess, _ = s.Sessions.Get(c.Value)
 		}
 		if sess != nil {
@@ -203,6 +209,11 @@ func (s *Server) signedIn(min chartscan.Role, h func(http.ResponseWriter, *reque
 			actor: chartscan.Actor{Name: sess.User, Role: sess.Role, Client: clientAddr(r), Via: chartscan.ViaUI}}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody(r))
+		}
+		// A scan upload checks its token itself, from the first part of
+		// the form, before a byte of the file is read (see upload); every
+		// other POST here, before the handler runs.
+		if r.Method == http.MethodPost && r.URL.Path != uploadPath {
 			if !auth.SameToken(r.FormValue("csrf"), sess.CSRF) {
 				s.fail(w, req, chartscan.Errorf(chartscan.EFORBIDDEN, "this form has expired or did not come from chartscan: reload the page and try again"))
 				return
@@ -218,7 +229,7 @@ func (s *Server) signedIn(min chartscan.Role, h func(http.ResponseWriter, *reque
 
 // maxFormBody bounds a form: uploads may be large, other forms are small.
 func maxFormBody(r *http.Request) int64 {
-	if r.URL.Path == "/ui/upload" {
+	if r.URL.Path == uploadPath {
 		return 2 << 30
 	}
 	return 1 << 20
@@ -259,7 +270,7 @@ func (s *Server) render(w http.ResponseWriter, r *request, status int, name, tit
 	if r != nil {
 		p.Nav = &nav{User: r.user, Role: r.actor.Role, CSRF: r.csrf, Tech: r.actor.Role.Allows(chartscan.RoleTechnician),
 			Admin: r.actor.Role.Allows(chartscan.RoleAdmin), Current: name}
-		p.Flash = r.URL.Query().Get("done")
+		p.Flash = flashOf(r.URL.Query(), r.csrf)
 	}
 	s.write(w, status, name, p)
 }

@@ -439,6 +439,21 @@ func TestWebUI(t *testing.T) {
 		t.Error("a form without its CSRF token changed the document")
 	}
 
+	// So is an upload whose token is missing or wrong, before its file
+	// is taken.
+	for _, token := range []string{"", "forged"} {
+		status := eval[int](b, fmt.Sprintf(`(() => { const f = new FormData(); if (%q) f.append("csrf", %q); f.append("profile", "default"); f.append("file", new Blob(["%%PDF-1.4 not a scan"], {type: "application/pdf"}), "forged.pdf"); return fetch("/ui/upload", {method: "POST", body: f}).then(r => r.status); })()`, token, token))
+		if status != 403 {
+			t.Errorf("an upload with CSRF token %q was answered %d, want 403", token, status)
+		}
+	}
+
+	// A link made elsewhere cannot put its words on a chartscan page.
+	b.open("/ui/search?done=" + url.QueryEscape("Records moved: sign in again at another address."))
+	if eval[bool](b, `document.querySelector(".flash") !== null`) {
+		t.Error("a message from the link's query was shown as chartscan's")
+	}
+
 	// Nothing of a patient in titles or browser storage.
 	if title := eval[string](b, `document.title`); strings.Contains(strings.ToUpper(title), "^") || strings.Contains(title, unchanged.MRN) {
 		t.Errorf("page title %q holds patient data", title)
