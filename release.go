@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 )
@@ -134,9 +135,13 @@ type Hold struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-// Covers reports whether the hold covers document d.
+// Covers reports whether the hold covers document d: the document held,
+// one that took its pages in a merge, or one of the patient held.
 func (h *Hold) Covers(d *Document) bool {
-	return (h.DocumentID != "" && h.DocumentID == d.ID) || (h.MRN != "" && strings.EqualFold(h.MRN, d.MRN))
+	if h.DocumentID != "" && (h.DocumentID == d.ID || slices.Contains(d.MergedFrom, h.DocumentID)) {
+		return true
+	}
+	return h.MRN != "" && strings.EqualFold(h.MRN, d.MRN)
 }
 
 // Destruction records the documents removed at the end of their retention

@@ -85,8 +85,11 @@ func (c *Correction) Validate() error {
 
 // Correct applies c to a document on behalf of a (technician role). The
 // document is marked reviewed (its review flag and reasons cleared), the
-// index follows, and a corrected section is learned. It returns the new
-// manifest and the names of the fields that changed.
+// index follows, and a corrected section is learned. A new MRN for a
+// document under a legal hold is EREFUSED (see refuseHeld). The change is
+// audited once stored; an error after that (index, change log) leaves it
+// made. It returns the new manifest and the names of the fields that
+// changed.
 func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.DocumentID, c Correction) (*chartscan.Document, []string, error) {
 	if err := grant(a, chartscan.RoleTechnician); err != nil {
 		return nil, nil, err
@@ -127,8 +130,18 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 	if slices.Contains(changed, "mrn") {
 		d.SuggestedMRN = ""
 	}
+	if slices.Contains(changed, "mrn") {
+		if err := s.refuseHeld(ctx, "filed under another MRN", &prev); err != nil {
+			return nil, nil, err
+		}
+	}
 	d.NeedsReview, d.ReviewReasons = false, nil
 	if err := s.replace(ctx, a, &prev, d); err != nil {
+		return nil, nil, err
+	}
+	// Audited as soon as the change is stored: what follows (index,
+	// change log, lessons) can be done again, the change cannot be undone.
+	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID), Detail: strings.Join(changed, ",")}); err != nil {
 		return nil, nil, err
 	}
 	if err := s.Index.PutDocument(ctx, d, pages); err != nil {
@@ -138,12 +151,11 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 		return nil, nil, err
 	}
 	if s.Learner != nil && c.Section != nil {
+		// The correction stands without its lesson: only the section
+		// model learns less.
 		if err := s.Learner.Learn(ctx, d.Section, pages); err != nil {
-			return nil, nil, fmt.Errorf("learn from correction of %s: %w", d.ID, err)
+			s.log().Warn("section lesson not kept", "document", string(d.ID), "err", err.Error())
 		}
-	}
-	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionCorrect, Document: string(id), Batch: string(d.BatchID), Detail: strings.Join(changed, ",")}); err != nil {
-		return nil, nil, err
 	}
 	return d, changed, nil
 }
@@ -153,8 +165,9 @@ func (s *Service) Correct(ctx context.Context, a chartscan.Actor, id chartscan.D
 // takes that page and the ones after, with the same patient, section and
 // dates, marked for review so that a person checks its values. version,
 // when not 0, is the version the person saw (else ECONFLICT). A page that
-// is not in the document, or is its first, is EREFUSED. It returns the
-// two manifests, the kept one first.
+// is not in the document, or is its first, is EREFUSED, and so is a
+// document under a legal hold. It returns the two manifests, the kept one
+// first.
 func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.DocumentID, before chartscan.PageID, version int) (*chartscan.Document, *chartscan.Document, error) {
 	if err := grant(a, chartscan.RoleTechnician); err != nil {
 		return nil, nil, err
@@ -166,6 +179,9 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 	defer s.mu.Unlock()
 	d, pages, err := s.loadCurrent(ctx, id, version)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.refuseHeld(ctx, "split", d); err != nil {
 		return nil, nil, err
 	}
 	at := slices.Index(d.Pages, before)
@@ -201,6 +217,10 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 	if err := s.replace(ctx, a, &prev, d); err != nil {
 		return nil, nil, err
 	}
+	if err := s.record(a, http.StatusCreated, audit.Entry{Action: audit.ActionSplit, Document: string(id), Batch: string(d.BatchID),
+		Detail: fmt.Sprintf("before %s into %s", before, nd.ID)}); err != nil {
+		return nil, nil, err
+	}
 	batch.Documents = append(batch.Documents, nd.ID)
 	if err := chartscan.PutJSON(ctx, s.Store, chartscan.BatchKey(batch.ID), batch); err != nil {
 		return nil, nil, err
@@ -214,10 +234,6 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 	if err := chartscan.RecordChange(ctx, s.Store, chartscan.Change{Batch: d.BatchID, Documents: []chartscan.DocumentID{d.ID, nd.ID}}); err != nil {
 		return nil, nil, err
 	}
-	if err := s.record(a, http.StatusCreated, audit.Entry{Action: audit.ActionSplit, Document: string(id), Batch: string(d.BatchID),
-		Detail: fmt.Sprintf("before %s into %s", before, nd.ID)}); err != nil {
-		return nil, nil, err
-	}
 	return d, &nd, nil
 }
 
@@ -225,8 +241,9 @@ func (s *Service) Split(ctx context.Context, a chartscan.Actor, id chartscan.Doc
 // role). The merged manifest keeps id's values; other keeps no pages and
 // names id in merged_into. Documents that name different patients are
 // merged only with confirm (else EREFUSED): a merge files pages under
-// another patient. version, when not 0, is the version of id the person
-// saw (else ECONFLICT). It returns the merged manifest.
+// another patient. Documents under a legal hold are not merged at all
+// (EREFUSED). version, when not 0, is the version of id the person saw
+// (else ECONFLICT). It returns the merged manifest.
 func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other chartscan.DocumentID, version int, confirm bool) (*chartscan.Document, error) {
 	if err := grant(a, chartscan.RoleTechnician); err != nil {
 		return nil, err
@@ -252,6 +269,9 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 			return nil, chartscan.Errorf(chartscan.EREFUSED, "document %s was already merged into %s", x.ID, x.MergedInto)
 		}
 	}
+	if err := s.refuseHeld(ctx, "merged", d, o); err != nil {
+		return nil, err
+	}
 	if differentPatients(d, o) && !confirm {
 		return nil, chartscan.Errorf(chartscan.EREFUSED, "documents %s and %s name different patients; confirm the merge to file all their pages under the patient of %s", id, other, id)
 	}
@@ -267,6 +287,10 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 	if err := s.replace(ctx, a, &prevO, o); err != nil {
 		return nil, err
 	}
+	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionMerge, Document: string(id), Batch: string(d.BatchID),
+		Detail: fmt.Sprintf("with %s", other)}); err != nil {
+		return nil, err
+	}
 	all := append(slices.Clone(pages), opages...)
 	if err := s.refile(ctx, d, all); err != nil {
 		return nil, err
@@ -276,8 +300,7 @@ func (s *Service) Merge(ctx context.Context, a chartscan.Actor, id, other charts
 			return nil, err
 		}
 	}
-	return recorded(d, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionMerge, Document: string(id), Batch: string(d.BatchID),
-		Detail: fmt.Sprintf("with %s", other)}))
+	return d, nil
 }
 
 // differentPatients reports whether two documents name different patients

@@ -218,6 +218,24 @@ func (s *Service) documentObjects(ctx context.Context, d *chartscan.Document) ([
 	return keys, nil
 }
 
+// refuseHeld refuses (EREFUSED) a change to how documents are filed
+// (what says the change) while one of them is under a legal hold: a hold
+// keeps the records as they were when it was placed, and the hold of one
+// document or one patient must not lose pages to another document or
+// patient. The hold is lifted first, by an administrator.
+func (s *Service) refuseHeld(ctx context.Context, what string, docs ...*chartscan.Document) error {
+	holds, err := s.holds(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if h := heldBy(d, holds); h != nil {
+			return chartscan.Errorf(chartscan.EREFUSED, "document %s is under legal hold %s and cannot be %s; lift the hold first", d.ID, h.ID, what)
+		}
+	}
+	return nil
+}
+
 func heldBy(d *chartscan.Document, holds []*chartscan.Hold) *chartscan.Hold {
 	for _, h := range holds {
 		if h.Covers(d) {

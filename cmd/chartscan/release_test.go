@@ -332,6 +332,17 @@ func TestRetentionRun(t *testing.T) {
 		t.Fatalf("holds = %+v", holds)
 	}
 
+	// A held document keeps its filing: no merge either way, no other MRN.
+	var refused struct{ Error struct{ Code, Message string } }
+	tech.json("POST", "/api/v1/documents/"+string(old)+"/merge", strings.NewReader(`{"with":"`+string(held)+`"}`), 422, &refused)
+	if !strings.Contains(refused.Error.Message, "legal hold") {
+		t.Errorf("merge of a held document: %+v", refused)
+	}
+	tech.json("POST", "/api/v1/documents/"+string(held)+"/merge", strings.NewReader(`{"with":"`+string(old)+`"}`), 422, nil)
+	tech.json("PATCH", "/api/v1/documents/"+string(held), strings.NewReader(`{"mrn":"00417745"}`), 422, nil)
+	tech.json("PATCH", "/api/v1/documents/"+string(held), strings.NewReader(`{"service_date":"2006-05-12"}`), 200, nil)
+	tech.json("PATCH", "/api/v1/documents/"+string(held), strings.NewReader(`{"service_date":"2006-05-11"}`), 200, nil)
+
 	// The command needs the index to itself: serve is stopped, as for reindex.
 	StopMain(m)
 	out, code := runCmd(t, "--config", m.ConfigFile, "retention", "run", "--dry-run")
