@@ -102,12 +102,14 @@ func loadPages(ctx context.Context, s ObjectStore, ids []PageID, load func(key s
 	out := make([]*Page, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, loadersAtOnce)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		b, n, err := ParsePageID(string(id))
-		if err != nil {
+	for _, id := range ids { // before any load starts
+		if _, _, err := ParsePageID(string(id)); err != nil {
 			return nil, err
 		}
+	}
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		b, n, _ := ParsePageID(string(id))
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

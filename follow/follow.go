@@ -65,16 +65,14 @@ func (f *Follower) log() *slog.Logger {
 
 // Run reconciles the index with the bucket, then follows the change log
 // until ctx ends (and returns nil). A store or index that fails is
-// retried at the next look; Run fails only when the state file cannot be
-// written.
+// retried at the next look, the reconciliation too until it has gone
+// through once; Run fails only when the state file cannot be written.
 func (f *Follower) Run(ctx context.Context) error {
 	f.seen = map[string]time.Time{}
 	start := time.Now()
-	if err := f.Reconcile(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		f.log().Warn("reconciling the index with the bucket failed; following the change log anyway", "err", err.Error())
+	reconciled := f.reconcile(ctx)
+	if ctx.Err() != nil {
+		return nil
 	}
 	st := state{Cursor: chartscan.ChangesAfter(start.Add(-Skew))}
 	if err := safefile.WriteJSON(f.StateFile, st, 0o640); err != nil {
@@ -83,6 +81,11 @@ func (f *Follower) Run(ctx context.Context) error {
 	t := time.NewTicker(f.Interval)
 	defer t.Stop()
 	for {
+		if !reconciled {
+			// Until the whole bucket is in, batches done while this
+			// node was away would stay unsearchable: try again.
+			reconciled = f.reconcile(ctx)
+		}
 		if err := f.look(ctx, &st); err != nil && ctx.Err() == nil {
 			f.log().Warn("following the bucket: will try again", "err", err.Error())
 		}
@@ -95,6 +98,16 @@ func (f *Follower) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// reconcile runs Reconcile and reports whether it went through; a failure
+// is logged.
+func (f *Follower) reconcile(ctx context.Context) bool {
+	err := f.Reconcile(ctx)
+	if err != nil && ctx.Err() == nil {
+		f.log().Warn("reconciling the index with the bucket failed; following the change log, and trying again at the next look", "err", err.Error())
+	}
+	return err == nil
 }
 
 // Reconcile puts every done batch of the bucket into the index, as it is

@@ -20,7 +20,7 @@ type Day struct {
 	Strays  []chartscan.StrayFile
 }
 
-// maxDayBatches bounds the batches one Day lists.
+// maxDayBatches bounds the batches one Day lists: the latest ones.
 const maxDayBatches = 2000
 
 // Batches returns what was sent on the (UTC) day of day. Scanner role.
@@ -40,7 +40,7 @@ func (s *Service) Batches(ctx context.Context, a chartscan.Actor, day time.Time)
 			}
 			return err
 		}
-		if c.Status == "" || seen[c.Batch] || len(ids) >= maxDayBatches {
+		if c.Status == "" || seen[c.Batch] {
 			return nil
 		}
 		seen[c.Batch] = true
@@ -49,6 +49,9 @@ func (s *Service) Batches(ctx context.Context, a chartscan.Actor, day time.Time)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) > maxDayBatches { // the latest of a busy day
+		ids = ids[len(ids)-maxDayBatches:]
 	}
 	for i := len(ids) - 1; i >= 0; i-- {
 		b, err := chartscan.LoadBatch(ctx, s.Store, ids[i])

@@ -184,6 +184,9 @@ func (s *Service) FindDocuments(ctx context.Context, a chartscan.Actor, f Docume
 	var docs []*chartscan.Document
 	switch {
 	case f.ID != "":
+		if _, _, err := chartscan.ParseDocumentID(string(f.ID)); err != nil {
+			break // no such document: found by none
+		}
 		d, err := chartscan.LoadDocument(ctx, s.Store, f.ID)
 		if err != nil && !chartscan.IsNotFound(err) {
 			return nil, err

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"chartscan"
-	"chartscan/audit"
 	"chartscan/export"
 	"chartscan/hl7"
-	"chartscan/records"
 )
 
 // exportCmd runs `chartscan export fhir|hl7`: every document due goes to
@@ -75,27 +73,11 @@ func (e *cmdEnv) exportCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	m := NewMain(cfg, newLogger(cfg, e.stderr))
-	m.Logger = m.Logger.With("component", "export")
-	if err := m.OpenStorage(); err != nil {
-		m.Close()
-		if chartscan.ErrorCode(err) == chartscan.EUNAVAILABLE {
-			return fmt.Errorf("export: %s; stop chartscan serve first, or pull the documents through /fhir/r4", chartscan.ErrorMessage(err))
-		}
+	m, done, err := e.openRecords(cfg, "export", "stop chartscan serve first, or pull the documents through /fhir/r4")
+	if err != nil {
 		return err
 	}
-	defer m.Close()
-	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger); err != nil {
-		return err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := m.Audit.Sync(sctx); err != nil {
-			fmt.Fprintf(e.stderr, "chartscan: the audit log was not copied to the object store: %v\n", err)
-		}
-	}()
-	m.Records = &records.Service{Store: m.Store, Index: m.Index, Audit: m.Audit, Profiles: m.Profiles, Logger: m.Logger}
+	defer done()
 
 	var sender export.Sender
 	switch kind {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"chartscan"
-	"chartscan/audit"
-	"chartscan/records"
 )
 
 // retention runs the retention schedule: `chartscan retention run
@@ -28,19 +26,12 @@ func (e *cmdEnv) retention(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := NewMain(cfg, newLogger(cfg, e.stderr))
-	if err := m.OpenStorage(); err != nil {
-		m.Close()
-		if chartscan.ErrorCode(err) == chartscan.EUNAVAILABLE {
-			return fmt.Errorf("retention: %s; stop chartscan serve first", chartscan.ErrorMessage(err))
-		}
+	m, closeRecords, err := e.openRecords(cfg, "retention", "stop chartscan serve first")
+	if err != nil {
 		return err
 	}
-	defer m.Close()
-	if m.Audit, err = audit.Open(cfg.AuditDir(), m.Store, m.Logger.With("component", "audit")); err != nil {
-		return err
-	}
-	svc := &records.Service{Store: m.Store, Index: m.Index, Audit: m.Audit, Profiles: m.Profiles, Logger: m.Logger}
+	defer closeRecords()
+	svc := m.Records
 	who := "retention"
 	if u, err := user.Current(); err == nil {
 		who = "retention/" + u.Username
@@ -60,9 +51,6 @@ func (e *cmdEnv) retention(ctx context.Context, args []string) error {
 	done, err := svc.Destroy(ctx, a, plan)
 	for _, d := range done {
 		fmt.Fprintln(e.stdout, d.Document)
-	}
-	if serr := m.Audit.Sync(context.Background()); serr != nil {
-		fmt.Fprintf(e.stderr, "retention: the audit log was not copied to the store: %v\n", serr)
 	}
 	fmt.Fprintf(e.stderr, "%d documents removed; the destruction record is %s in the object store\n", len(done), chartscan.RetentionKey(time.Now().UTC().Format(time.DateOnly)))
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"chartscan"
-	"chartscan/index"
 )
 
 func (e *cmdEnv) search(ctx context.Context, args []string) error {
@@ -30,12 +29,12 @@ func (e *cmdEnv) search(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	idx, err := index.Open(cfg.IndexDir())
+	m, done, err := e.openRecords(cfg, "search", "search through the API or the web UI")
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
-	res, err := idx.Search(ctx, q)
+	defer done()
+	res, err := m.Records.Search(ctx, operator(), q)
 	if err != nil {
 		return err
 	}
