@@ -9,6 +9,7 @@ import (
 	_ "image/png"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/image/draw"
@@ -280,7 +281,8 @@ func (s *Service) Review(ctx context.Context, a chartscan.Actor, limit, offset i
 		}
 		docs = append(docs, d)
 	}
-	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReview}); err != nil {
+	// The queue shows patients: the entry names the documents shown.
+	if err := s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReview, Detail: documentList(ids)}); err != nil {
 		return nil, 0, err
 	}
 	return docs, total, nil
@@ -351,4 +353,17 @@ func thumbnail(img image.Image) ([]byte, error) {
 	dst := image.NewGray(image.Rect(0, 0, ThumbWidth, h))
 	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	return raster.EncodePNG(dst, false)
+}
+
+// documentList is the Detail of an audit entry of an access to several
+// documents: their ids, comma separated.
+func documentList(ids []chartscan.DocumentID) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(id))
+	}
+	return b.String()
 }

@@ -307,7 +307,11 @@ func (s *Service) Releases(ctx context.Context, a chartscan.Actor, mrn string) (
 		return nil, err
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].CreatedAt.After(out[k].CreatedAt) })
-	return recorded(out, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReleaseView, Detail: "list"}))
+	ids := make([]string, len(out))
+	for i, r := range out {
+		ids[i] = string(r.ID)
+	}
+	return recorded(out, s.record(a, http.StatusOK, audit.Entry{Action: audit.ActionReleaseView, Detail: "list: " + strings.Join(ids, ",")}))
 }
 
 // Disclosures returns the accounting of disclosures of a patient (HIPAA
