@@ -156,8 +156,8 @@ func (s *Service) ApproveRelease(ctx context.Context, a chartscan.Actor, id char
 	if err := grant(a, chartscan.RoleTechnician); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.releaseMu.Lock()
+	defer s.releaseMu.Unlock()
 	r, err := s.loadRelease(ctx, id)
 	if err != nil {
 		return nil, err
@@ -195,15 +195,17 @@ func (s *Service) ApproveRelease(ctx context.Context, a chartscan.Actor, id char
 	}
 	packetPages := make([]release.PacketPage, len(pages))
 	for i, p := range pages {
-		b, err := s.readObject(ctx, p.Image)
-		if err != nil {
-			return nil, fmt.Errorf("page %s image: %w", p.ID, err)
-		}
-		img, _, err := image.Decode(bytes.NewReader(b))
-		if err != nil {
-			return nil, fmt.Errorf("page %s image: %w", p.ID, err)
-		}
-		packetPages[i] = release.PacketPage{Image: img, DPI: p.DPI, Redactions: byPage[p.ID]}
+		packetPages[i] = release.PacketPage{DPI: p.DPI, Redactions: byPage[p.ID], Load: func() (image.Image, error) {
+			b, err := s.readObject(ctx, p.Image)
+			if err != nil {
+				return nil, fmt.Errorf("page %s image: %w", p.ID, err)
+			}
+			img, _, err := image.Decode(bytes.NewReader(b))
+			if err != nil {
+				return nil, fmt.Errorf("page %s image: %w", p.ID, err)
+			}
+			return img, nil
+		}}
 	}
 	var enclosed []string
 	for _, did := range r.Documents {

@@ -48,7 +48,15 @@ type Service struct {
 	Profiles map[string]*chartscan.Profile
 	Logger   *slog.Logger
 
-	mu sync.Mutex // serialises changes to manifests
+	// mu serialises the changes to manifests and holds of this process.
+	// Between processes (search nodes of one bucket) a change made on a
+	// version another node changed meanwhile is caught by the version a
+	// person saw (ECONFLICT), not by a lock: make corrections on one node
+	// at a time per document, as a review queue does.
+	mu sync.Mutex
+	// releaseMu serialises approvals, so that a release is approved
+	// once; a packet is made without holding mu.
+	releaseMu sync.Mutex
 }
 
 // grant checks that a may do what needs role min.

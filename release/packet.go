@@ -37,9 +37,11 @@ type Cover struct {
 }
 
 // PacketPage is a released page: its image as stored, at dpi, and the
-// boxes to black out, in the image's pixels.
+// boxes to black out, in the image's pixels. Load returns the image; it is
+// called once, when the page's turn comes, so that a packet of many pages
+// holds one decoded image at a time.
 type PacketPage struct {
-	Image      image.Image
+	Load       func() (image.Image, error)
 	DPI        int
 	Redactions []chartscan.Box
 }
@@ -75,8 +77,15 @@ func Packet(w io.Writer, c Cover, pages []PacketPage) (int, error) {
 		if dpi <= 0 {
 			dpi = 300
 		}
-		g := image.NewGray(image.Rect(0, 0, p.Image.Bounds().Dx(), p.Image.Bounds().Dy()))
-		draw.Draw(g, g.Rect, p.Image, p.Image.Bounds().Min, draw.Src)
+		img, err := p.Load()
+		if err != nil {
+			return 0, fmt.Errorf("page %d: %w", i+1, err)
+		}
+		g, ok := img.(*image.Gray)
+		if !ok || g.Rect.Min != (image.Point{}) {
+			g = image.NewGray(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+			draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
+		}
 		if err := Burn(g, p.Redactions); err != nil {
 			return 0, fmt.Errorf("page %d: %w", i+1, err)
 		}
