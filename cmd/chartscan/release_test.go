@@ -333,7 +333,9 @@ func TestRetentionRun(t *testing.T) {
 	}
 
 	// A held document keeps its filing: no merge either way, no other MRN.
-	var refused struct{ Error struct{ Code, Message string } }
+	var refused struct {
+		Error struct{ Code, Message string }
+	}
 	tech.json("POST", "/api/v1/documents/"+string(old)+"/merge", strings.NewReader(`{"with":"`+string(held)+`"}`), 422, &refused)
 	if !strings.Contains(refused.Error.Message, "legal hold") {
 		t.Errorf("merge of a held document: %+v", refused)

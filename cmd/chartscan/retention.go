@@ -67,4 +67,3 @@ func (e *cmdEnv) retention(ctx context.Context, args []string) error {
 	}
 	return nil
 }
-
