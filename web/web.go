@@ -347,7 +347,14 @@ var funcs = template.FuncMap{
 	"sections": func() []chartscan.Section { return chartscan.Sections },
 	"label":    sectionLabel,
 	"add":      func(a, b int) int { return a + b },
-	"kind":     func(m map[chartscan.PageKind]int, k string) int { return m[chartscan.PageKind(k)] },
+	// pages is "1 page", "2 pages", for a count of any integer type.
+	"pages": func(n any) string {
+		if s := fmt.Sprint(n); s != "1" {
+			return s + " pages"
+		}
+		return "1 page"
+	},
+	"kind": func(m map[chartscan.PageKind]int, k string) int { return m[chartscan.PageKind(k)] },
 	"query": func(kv ...string) template.URL {
 		v := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {

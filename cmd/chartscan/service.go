@@ -458,8 +458,8 @@ func (m *Main) actor(g *oklogrun.Group, name string, run func(context.Context) e
 		defer close(done)
 		err := run(ctx)
 		if err != nil && ctx.Err() == nil {
+			m.state.fail(name, err)
 			err = fmt.Errorf("%s: %w", name, err)
-			m.state.fail(err)
 			return err
 		}
 		if ctx.Err() == nil {

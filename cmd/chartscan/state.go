@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"chartscan"
@@ -14,6 +15,7 @@ type serviceState struct {
 	mu     sync.Mutex
 	phase  string
 	failed error
+	part   string // the name of the part that failed
 }
 
 const (
@@ -30,12 +32,12 @@ func (s *serviceState) set(phase string) {
 	}
 }
 
-// fail records the first part that failed.
-func (s *serviceState) fail(err error) {
+// fail records the first part that failed, by its name and its error.
+func (s *serviceState) fail(part string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failed == nil {
-		s.failed = err
+		s.failed, s.part = fmt.Errorf("%s: %w", part, err), part
 	}
 }
 
@@ -54,7 +56,7 @@ func (s *serviceState) ready() error {
 	case s.failed != nil:
 		// The message only: /readyz answers anyone who asks, and the
 		// cause (paths, addresses) is in the log.
-		return errors.New("a part of the service failed: " + chartscan.ErrorMessage(s.failed))
+		return errors.New("a part of the service failed: " + s.part + ": " + chartscan.ErrorMessage(s.failed))
 	case s.phase == stateStarting:
 		return errors.New("starting")
 	case s.phase == stateDraining:
