@@ -316,3 +316,32 @@ func components(g *image.Gray, thr uint8) []comp {
 	}
 	return out
 }
+
+// ReadingDPI returns the resolution to read a page image at: the one its
+// file states when that is believable, else the one its text shows (see
+// EstimateDPI), else fallback; and the estimate, 0 when none was made.
+//
+// A stated resolution is doubted when it is missing, when it is 72 or 96
+// (what imaging software and phone cameras write when they know nothing:
+// the screen resolutions, never a scanner setting), or when it would make
+// the page longer than 17 inches or shorter than 2. A doubted one is kept
+// when the text agrees with it within half again; otherwise the text's
+// estimate is used. Believable resolutions are not estimated at all: that
+// costs nothing on the pages of scanners and PDFs.
+func ReadingDPI(g *image.Gray, stated, fallback int) (dpi, estimated int) {
+	b := g.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if stated > 0 && stated != 72 && stated != 96 && long <= 17*stated && long >= 2*stated {
+		return stated, 0
+	}
+	est := EstimateDPI(g)
+	switch {
+	case est == 0 && stated > 0:
+		return stated, 0
+	case est == 0:
+		return fallback, 0
+	case stated > 0 && 2*est <= 3*stated && 2*stated <= 3*est:
+		return stated, est
+	}
+	return est, est
+}
