@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs what chartscan needs and is missing: Debian packages (Tesseract
-# with the English and orientation models, Leptonica, poppler's pdftoppm),
-# Go modules, and - for the tests - a MinIO server binary, built once into
-# a cache folder and reused.
+# with the English and orientation models, Leptonica, poppler's pdftoppm
+# and pdfinfo, qpdf to repair damaged PDFs), Go modules, and - for the
+# tests - the tesseract command (the OCR accuracy test compares with it)
+# and a MinIO server binary, built once into a cache folder and reused.
 #
 #   scripts/setup.sh          packages and modules (make run)
-#   scripts/setup.sh --test   also MinIO (make test)
-#   scripts/setup.sh --bench  also OCRmyPDF, the tool compared against (make bench)
+#   scripts/setup.sh --test   also the tesseract command and MinIO (make test)
+#   scripts/setup.sh --bench  also the tesseract command and OCRmyPDF, the tools compared against (make bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils)
-[ "${1:-}" = "--bench" ] && packages+=(ocrmypdf)
+packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils qpdf)
+[ "${1:-}" = "--test" ] && packages+=(tesseract-ocr)
+[ "${1:-}" = "--bench" ] && packages+=(tesseract-ocr ocrmypdf)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
