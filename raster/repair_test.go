@@ -26,7 +26,7 @@ func damage(t *testing.T, good []byte) map[string][]byte {
 	}
 	rng := rand.New(rand.NewSource(7))
 	garbled := regexp.MustCompile(`\d{10} 00000 n`).ReplaceAllFunc(good[xref:], func(m []byte) []byte {
-		return append([]byte(strconv.Itoa(1000000000+rng.Intn(len(good)))[1:]), m[10:]...)
+		return append([]byte(strconv.Itoa(1000000000 + rng.Intn(len(good)))[1:]), m[10:]...)
 	})
 	page := regexp.MustCompile(`/Type\s*/Page\b`).FindIndex(good)
 	if page == nil {
