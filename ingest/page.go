@@ -156,7 +156,7 @@ func (p *Pipeline) recognise(ctx context.Context, w *pageWork, prof *chartscan.P
 		pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
 		w.orientationChecked = res.OrientationChecked
 		log.Debug("page read", "page", pg.Number, "dpi", pg.DPI, "layout", res.Layout,
-			"full_resolution", res.FullResolution, "straightened", res.Straightened)
+			"full_resolution", res.FullResolution, "straightened", res.Straightened, "readings", res.Readings)
 		if res.Rotation != 0 {
 			w.img = raster.Rotate(w.img, res.Rotation)
 			pg.Rotation = (pg.Rotation + res.Rotation) % 360

@@ -103,6 +103,9 @@ type Result struct {
 	FullResolution bool
 	// Layout is how the page was segmented: LayoutBlock or LayoutColumns.
 	Layout string
+	// Readings is how many times the engine read the page (turned,
+	// at full resolution, laid out) before this reading was chosen.
+	Readings int
 
 	// pos holds each word's block, paragraph and line, while the pool
 	// chooses between readings.
@@ -340,6 +343,8 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (*Re
 	if len(opt.Languages) == 0 {
 		opt.Languages = p.cfg.Languages
 	}
+	readings := new(int)
+	ctx = context.WithValue(ctx, readingsKey{}, readings)
 	straighten := 0.0
 	if a := math.Abs(opt.Skew); a >= straightenAbove && a <= 15 {
 		straighten = -opt.Skew
@@ -391,8 +396,13 @@ func (p *Pool) Recognize(ctx context.Context, img *image.Gray, opt Options) (*Re
 		res.scaleBoxes(1 / r.view.scale)
 	}
 	res.pos = nil
+	res.Readings = *readings
 	return res, nil
 }
+
+// readingsKey is the context key of the count of engine readings made for
+// one Recognize call.
+type readingsKey struct{}
 
 // straightenAbove is the skew, in degrees, beyond which a page is
 // straightened before it is read. Tesseract follows skewed text lines by
@@ -542,6 +552,9 @@ func (r *Result) unturnBoxes(w, h int, deg float64) {
 const minTurnConfidence = 1.5
 
 func (p *Pool) read(ctx context.Context, enc []byte, dpi int, langs []string, layout string) (*Result, error) {
+	if n, ok := ctx.Value(readingsKey{}).(*int); ok {
+		*n++
+	}
 	resp, err := p.do(ctx, &request{Op: "ocr", DPI: dpi, Languages: langs, Layout: layout}, enc)
 	if err != nil {
 		return nil, err
