@@ -40,6 +40,9 @@ type pageWork struct {
 	// quality.go), and cutOff the edges of the scan that cut through text.
 	quality *chartscan.PageQuality
 	cutOff  []string
+	// turned is the clockwise turn OCR found the page needed (0, 90, 180,
+	// 270), beyond the one the file gave.
+	turned int
 	// Timings of the steps, for the debug log.
 	tKind, tOCR, tEncode, tStore time.Duration
 	orientationChecked           bool
@@ -158,6 +161,7 @@ func (p *Pipeline) recognise(ctx context.Context, w *pageWork, prof *chartscan.P
 		log.Debug("page read", "page", pg.Number, "dpi", pg.DPI, "layout", res.Layout,
 			"full_resolution", res.FullResolution, "straightened", res.Straightened, "readings", res.Readings)
 		if res.Rotation != 0 {
+			w.turned = res.Rotation
 			w.img = raster.Rotate(w.img, res.Rotation)
 			pg.Rotation = (pg.Rotation + res.Rotation) % 360
 			w.encoded, w.encType = nil, ""

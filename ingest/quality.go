@@ -68,7 +68,7 @@ func judge(w *pageWork, prof *chartscan.Profile) {
 	if len(w.cutOff) > 0 {
 		edges := make([]string, len(w.cutOff))
 		for i, e := range w.cutOff {
-			edges[i] = turnedEdge(e, pg.Rotation)
+			edges[i] = turnedEdge(e, w.turned)
 		}
 		q.Rescan = append(q.Rescan, "cut off: text runs into the "+joinAnd(edges)+" edge"+plural(len(edges)))
 	}

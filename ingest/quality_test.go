@@ -86,9 +86,11 @@ func pngOf(t *testing.T, img image.Image) []byte {
 }
 
 // A batch with a good page, a page scanned at 100 dpi, a page cut off at
-// the left and a page that moved in the scanner: each page's quality
-// record says what was measured, the three bad ones say why they must be
-// scanned again, and the batch record lists them with their reasons.
+// the left, a page that moved in the scanner and the cut page fed upside
+// down: each page's quality record says what was measured, the bad ones
+// say why they must be scanned again (the upside-down one names the edge
+// of the page as it reads, not as it was scanned), and the batch record
+// lists them with their reasons.
 func TestQualityRecordAndRescanReasons(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -108,11 +110,13 @@ func TestQualityRecordAndRescanReasons(t *testing.T) {
 	cb := cg.Bounds()
 	cut := cg.SubImage(image.Rect(cb.Dx()/5, 0, cb.Dx(), cb.Dy()))
 	moved := smeared(good, 40)
+	upsideDown := raster.Rotate(cut, 180)
 	pages := []pdf.PageImage{
 		{Image: bytes.NewReader(pngOf(t, good)), Width: good.Rect.Dx(), Height: good.Rect.Dy(), DPI: 300},
 		{Image: bytes.NewReader(pngOf(t, low)), Width: low.Rect.Dx(), Height: low.Rect.Dy(), DPI: 100},
 		{Image: bytes.NewReader(pngOf(t, cut)), Width: cut.Bounds().Dx(), Height: cut.Bounds().Dy(), DPI: 300},
 		{Image: bytes.NewReader(pngOf(t, moved)), Width: moved.Rect.Dx(), Height: moved.Rect.Dy(), DPI: 300},
+		{Image: bytes.NewReader(pngOf(t, upsideDown)), Width: cut.Bounds().Dx(), Height: cut.Bounds().Dy(), DPI: 300},
 	}
 	var doc bytes.Buffer
 	if _, err := pdf.Assemble(&doc, pages); err != nil {
@@ -131,8 +135,9 @@ func TestQualityRecordAndRescanReasons(t *testing.T) {
 		2: "resolution too low: scanned 100 dpi, the minimum is 150",
 		3: "cut off: text runs into the left edge",
 		4: "unreadable: OCR confidence",
+		5: "cut off: text runs into the left edge",
 	}
-	for n := 1; n <= 4; n++ {
+	for n := 1; n <= 5; n++ {
 		var pg chartscan.Page
 		if err := chartscan.GetJSON(ctx, e.store, chartscan.PageRecordKey(res.BatchID, n), &pg); err != nil {
 			t.Fatal(err)
@@ -142,7 +147,10 @@ func TestQualityRecordAndRescanReasons(t *testing.T) {
 			t.Fatalf("page %d: no quality record", n)
 		}
 		t.Logf("page %d: %+v", n, *q)
-		if wantDPI := []int{300, 100, 300, 300}[n-1]; q.StatedDPI != wantDPI || pg.DPI != wantDPI || q.EstimatedDPI != 0 {
+		if n == 5 && pg.Rotation != 180 {
+			t.Errorf("page 5: turned %d, want 180 (read upside down, the edge named is not the page's)", pg.Rotation)
+		}
+		if wantDPI := []int{300, 100, 300, 300, 300}[n-1]; q.StatedDPI != wantDPI || pg.DPI != wantDPI || q.EstimatedDPI != 0 {
 			t.Errorf("page %d: stated %d, read at %d, estimated %d; want %d as stated", n, q.StatedDPI, pg.DPI, q.EstimatedDPI, wantDPI)
 		}
 		if q.Ink != pg.Ink || q.Confidence <= 0 {
@@ -163,8 +171,8 @@ func TestQualityRecordAndRescanReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(batch.Rescan) != 3 {
-		t.Fatalf("batch rescan list %+v, want pages 2, 3 and 4", batch.Rescan)
+	if len(batch.Rescan) != 4 {
+		t.Fatalf("batch rescan list %+v, want pages 2 to 5", batch.Rescan)
 	}
 	for i, r := range batch.Rescan {
 		if n := i + 2; r.Number != n || r.Page != res.BatchID.Page(n) || len(r.Reasons) != 1 || !strings.HasPrefix(r.Reasons[0], want[n]) {
