@@ -58,10 +58,12 @@ type ProfileOCR struct {
 	// DetectOrientation turns pages scanned sideways or upside down upright
 	// (Tesseract OSD).
 	DetectOrientation bool `yaml:"detect_orientation"`
-	// DefaultDPI is assumed for images that do not state a resolution.
+	// DefaultDPI is assumed for images that state no believable
+	// resolution and show too little text to estimate one from.
 	DefaultDPI int `yaml:"default_dpi"`
-	// MinDPI is the lowest resolution a page may have been scanned at;
-	// a page below it is listed for rescanning. 0 checks nothing.
+	// MinDPI is the lowest resolution a page may have been scanned at
+	// (the stated one, or the one estimated from its text); a page below
+	// it is listed for rescanning. 0 checks nothing.
 	MinDPI int `yaml:"min_dpi"`
 }
 
@@ -164,7 +166,7 @@ func NewProfile(name string) *Profile {
 		Patterns: []string{"*.pdf", "*.tif", "*.tiff", "*.jpg", "*.jpeg", "*.png"},
 		Settle:   2 * time.Second,
 		After:    "archive",
-		OCR:      ProfileOCR{DetectOrientation: true, DefaultDPI: 300},
+		OCR:      ProfileOCR{DetectOrientation: true, DefaultDPI: 300, MinDPI: 150},
 		Separation: ProfileSeparation{
 			CoverSheets: true, BlankPages: true, BlankThreshold: 0.001,
 			SectionChange: true, PatientChange: true,
@@ -200,6 +202,9 @@ func (p *Profile) Validate() error {
 	}
 	if p.OCR.DefaultDPI < 50 || p.OCR.DefaultDPI > 1200 {
 		return bad("ocr.default_dpi: %d is outside 50..1200", p.OCR.DefaultDPI)
+	}
+	if p.OCR.MinDPI != 0 && (p.OCR.MinDPI < 50 || p.OCR.MinDPI > 1200) {
+		return bad("ocr.min_dpi: %d is outside 50..1200 (0 checks nothing)", p.OCR.MinDPI)
 	}
 	for _, l := range p.OCR.Languages {
 		if !langRE.MatchString(l) {

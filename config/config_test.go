@@ -185,6 +185,10 @@ func TestShippedProfiles(t *testing.T) {
 		if s := ps["flatbed-jpeg"].Separation; len(s.SeparatorBarcodes) != 0 {
 			t.Errorf("%s: flatbed profile separator barcodes = %v", name, s.SeparatorBarcodes)
 		}
+		// default.yaml shows the defaults every profile starts from.
+		if got, want := ps["default"].OCR, chartscan.NewProfile("default").OCR; got.MinDPI != want.MinDPI || got.DefaultDPI != want.DefaultDPI {
+			t.Errorf("%s: default.yaml ocr = %+v, the built-in defaults %+v", name, got, want)
+		}
 	}
 }
 
@@ -200,6 +204,8 @@ func TestProfileErrors(t *testing.T) {
 		{"bad pattern", map[string]string{"a.yaml": "patterns: [\"[\"]\n"}, "bad pattern"},
 		{"bad regexp", map[string]string{"a.yaml": "mrn_pattern: \"(\"\n"}, "mrn_pattern"},
 		{"bad threshold", map[string]string{"a.yaml": "separation: {blank_threshold: 2}\n"}, "blank_threshold"},
+		{"bad min_dpi", map[string]string{"a.yaml": "ocr: {min_dpi: 20}\n"}, "ocr.min_dpi: 20 is outside 50..1200"},
+		{"min_dpi too high", map[string]string{"a.yaml": "ocr: {min_dpi: 5000}\n"}, "ocr.min_dpi"},
 		{"shared inbox", map[string]string{"a.yaml": "inbox: x\n", "b.yaml": "inbox: x\n"}, "share the inbox"},
 		{"no profiles", map[string]string{"readme.txt": "x"}, "no *.yaml scanner profiles"},
 		{"bad name", map[string]string{"Ward 3.yaml": ""}, "profile name"},

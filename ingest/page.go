@@ -38,6 +38,13 @@ type pageWork struct {
 	// kept while the page needs no turn; nil otherwise.
 	encoded []byte
 	encType string
+	// quality is the page's quality record as it is being filled in (see
+	// quality.go), and cutOff the edges of the scan that cut through text.
+	quality *chartscan.PageQuality
+	cutOff  []string
+	// turned is the clockwise turn OCR found the page needed (0, 90, 180,
+	// 270), beyond the one the file gave.
+	turned int
 	// Timings of the steps, for the debug log.
 	tKind, tOCR, tEncode, tStore time.Duration
 	orientationChecked           bool
@@ -79,12 +86,9 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 			return scannedPage{}, ctx.Err()
 		}
 		pg.Error = chartscan.ErrorMessage(rerr)
+		pg.Quality = &chartscan.PageQuality{Rescan: []string{"unreadable: " + pg.Error}}
 		log.Warn("page unreadable", "page", n, "reason", pg.Error)
 		return scannedPage{page: pg}, nil
-	}
-	pg.DPI = rp.DPI
-	if pg.DPI == 0 {
-		pg.DPI = prof.OCR.DefaultDPI
 	}
 	pg.Rendered, pg.Rotation = rp.Rendered, rp.Rotation
 	w := &pageWork{
@@ -92,12 +96,14 @@ func (p *Pipeline) page(ctx context.Context, id chartscan.BatchID, prof *chartsc
 		encoded: rp.Encoded, encType: rp.EncodedType,
 	}
 	t0 := time.Now()
+	measure(w, rp, prof) // sets pg.DPI
 	p.kind(w, prof)
 	if pg.Kind == chartscan.PageContent {
 		if err := p.recognise(ctx, w, prof, log); err != nil {
 			return scannedPage{}, err
 		}
 	}
+	judge(w, prof)
 	b := w.img.Bounds()
 	pg.Width, pg.Height = b.Dx(), b.Dy()
 	if err := encoding(w); err != nil {
@@ -144,6 +150,7 @@ func (p *Pipeline) recognise(ctx context.Context, w *pageWork, prof *chartscan.P
 	}
 	res, err := p.OCR.Recognize(ctx, w.gray, ocr.Options{
 		DPI: pg.DPI, Bilevel: w.bilevel, DetectOrientation: prof.OCR.DetectOrientation, Languages: langs,
+		Skew: w.quality.Skew,
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -157,7 +164,10 @@ func (p *Pipeline) recognise(ctx context.Context, w *pageWork, prof *chartscan.P
 	default:
 		pg.Text, pg.Words, pg.Confidence = res.Text, res.Words, res.Confidence
 		w.orientationChecked = res.OrientationChecked
+		log.Debug("page read", "page", pg.Number, "dpi", pg.DPI, "layout", res.Layout,
+			"full_resolution", res.FullResolution, "straightened", res.Straightened, "readings", res.Readings)
 		if res.Rotation != 0 {
+			w.turned = res.Rotation
 			w.img = raster.Rotate(w.img, res.Rotation)
 			pg.Rotation = (pg.Rotation + res.Rotation) % 360
 			w.encoded, w.encType = nil, ""

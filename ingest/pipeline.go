@@ -204,6 +204,7 @@ func (p *Pipeline) Process(ctx context.Context, src Source) (res *Result, err er
 		}
 	}
 	batch.Pages = n
+	batch.Rescan = rescanList(scanned)
 	if len(res.PageErrors) > 0 {
 		batch.Error = fmt.Sprintf("%d of %d pages could not be read", len(res.PageErrors), n)
 	}

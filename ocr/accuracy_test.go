@@ -3,9 +3,12 @@ package ocr_test
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -81,18 +84,114 @@ func newPool(t *testing.T) *ocr.Pool {
 }
 
 // Word-recall floors, set from measured runs (see the table this test
-// prints with -v; measured: 93.0% overall, 88.6% worst document page) with
+// prints with -v; measured: 93.9% overall, 89.2% worst document page) with
 // a margin for Tesseract builds that differ slightly. Photographed thermal
 // receipts (sroie/) are reported but held to the overall floor only: they
 // are far from what scanning stations feed.
 const (
 	overallFloor  = 0.90
-	documentFloor = 0.85
+	documentFloor = 0.87
 )
 
+// Against the tesseract command: a document scan is read clearly worse
+// when its word F1 falls more than cliMargin below the command's. The
+// command's own F1 moves by 2 points on these files with nothing but the
+// resolution a header states (multicol_06.png: 94.4 % at the 96 dpi its
+// PNG header gives, 92.4 % at the 216 dpi its text shows), so a smaller
+// margin would measure headers, not reading. On the photographed
+// receipts the JPEG decoder alone moves a file by as much (363.jpg, the
+// same image and segmentation: 85.6 % decoded by the command's libjpeg,
+// 84.0 % by Go's), so they are compared as a set: word-weighted, chartscan
+// must read at least as well as the command.
+const cliMargin = 0.025
+
+// readLikeThePipeline reads a page the way the pipeline does: at the
+// resolution its file states when that is believable, else the one its
+// text shows (raster.ReadingDPI; rendered PDF pages at the resolution they
+// were drawn), straightened by its measured skew, with orientation
+// detection.
+func readLikeThePipeline(ctx context.Context, pool *ocr.Pool, p *raster.Page) (*ocr.Result, error) {
+	g := raster.Gray(p.Image)
+	dpi := p.DPI
+	if !p.Rendered {
+		dpi, _ = raster.ReadingDPI(g, p.DPI, 300)
+	}
+	in := raster.Inspect(g, dpi)
+	return pool.Recognize(ctx, g, ocr.Options{DPI: dpi, Bilevel: p.Bilevel, DetectOrientation: true, Skew: in.Skew})
+}
+
+// tesseractCommand reads a file as a user would with the plain tesseract
+// command (its default page segmentation, one thread per process): image
+// files as they are, PDF pages as the images raster takes from them,
+// written as PNG with their resolution. It returns the text of every page.
+func tesseractCommand(t *testing.T, path string, f raster.File) string {
+	t.Helper()
+	var inputs []string
+	if f.Format() == raster.PDF {
+		dir := t.TempDir()
+		for i := 1; i <= f.NumPages(); i++ {
+			p, err := f.Page(context.Background(), i)
+			if err != nil {
+				t.Fatalf("%s page %d: %v", path, i, err)
+			}
+			b, err := raster.EncodePNG(p.Image, p.Bilevel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := filepath.Join(dir, fmt.Sprintf("page-%d.png", i))
+			if err := os.WriteFile(in, withPNGResolution(b, p.DPI), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			inputs = append(inputs, in)
+		}
+	} else {
+		inputs = []string{path}
+	}
+	var text strings.Builder
+	for _, in := range inputs {
+		cmd := exec.Command("tesseract", in, "stdout", "-l", "eng")
+		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tesseract command on %s: %v (install it: scripts/setup.sh --test)", filepath.Base(in), err)
+		}
+		text.Write(out)
+		text.WriteString("\n")
+	}
+	return text.String()
+}
+
+// withPNGResolution inserts a pHYs chunk stating dpi after the IHDR chunk
+// of a PNG file.
+func withPNGResolution(b []byte, dpi int) []byte {
+	if dpi <= 0 || len(b) < 33 {
+		return b
+	}
+	chunk := make([]byte, 21)
+	binary.BigEndian.PutUint32(chunk[0:], 9)
+	copy(chunk[4:], "pHYs")
+	ppm := uint32(float64(dpi)/0.0254 + 0.5)
+	binary.BigEndian.PutUint32(chunk[8:], ppm)
+	binary.BigEndian.PutUint32(chunk[12:], ppm)
+	chunk[16] = 1 // metres
+	binary.BigEndian.PutUint32(chunk[17:], crc32.ChecksumIEEE(chunk[4:17]))
+	out := append([]byte{}, b[:33]...)
+	out = append(out, chunk...)
+	return append(out, b[33:]...)
+}
+
+func f1(recall, precision float64) float64 {
+	if recall+precision == 0 {
+		return 0
+	}
+	return 2 * recall * precision / (recall + precision)
+}
+
 // TestWordAccuracy reads every OCR page of the shared corpus through the
-// real engines, the way the pipeline does (raster then OCR with
-// orientation detection), and compares the words with the ground truth.
+// real engines, the way the pipeline does, and compares the words with the
+// ground truth and with what the tesseract command reads of the same
+// files: no document scan may read clearly worse than with the command
+// (multi-column pages, tables, forms), nor the receipts as a set.
 func TestWordAccuracy(t *testing.T) {
 	dir := testutil.SharedData(t)
 	pool := newPool(t)
@@ -100,65 +199,103 @@ func TestWordAccuracy(t *testing.T) {
 		file              string
 		pages             int
 		recall, precision float64
+		cliRecall, cliPre float64
 		truthWords        int
-		took              time.Duration
+		took, cliTook     time.Duration
+		layouts           string
 	}
 	var scores []score
 	var sumMatched, sumTruth float64
+	var receiptMatched, receiptCLI, receiptTruth, receiptGot, receiptCLIGot float64
 	for _, row := range readManifest(t, dir) {
 		if !strings.Contains(row.kind, "ocr") || row.truth == "-" {
 			continue
 		}
+		path := filepath.Join(dir, row.file)
 		start := time.Now()
-		f, err := raster.Open(filepath.Join(dir, row.file), raster.DefaultLimits)
+		f, err := raster.Open(path, raster.DefaultLimits)
 		if err != nil {
 			t.Errorf("%s: %v", row.file, err)
 			continue
 		}
-		var text []string
+		var text, layouts []string
 		for i := 1; i <= f.NumPages(); i++ {
 			p, err := f.Page(context.Background(), i)
 			if err != nil {
 				t.Errorf("%s page %d: %v", row.file, i, err)
 				continue
 			}
-			dpi := p.DPI
-			if dpi == 0 {
-				dpi = 300
-			}
-			res, err := pool.Recognize(context.Background(), raster.Gray(p.Image), ocr.Options{DPI: dpi, Bilevel: p.Bilevel, DetectOrientation: true})
+			res, err := readLikeThePipeline(context.Background(), pool, p)
 			if err != nil {
 				t.Errorf("%s page %d: %v", row.file, i, err)
 				continue
 			}
 			text = append(text, res.Text)
+			layouts = append(layouts, res.Layout)
 		}
+		took := time.Since(start)
+		start = time.Now()
+		cliText := tesseractCommand(t, path, f)
+		cliTook := time.Since(start)
 		n := f.NumPages()
 		f.Close()
 		truth := testutil.Words(groundTruth(t, dir, row, n))
-		rec, prec := testutil.WordRecall(truth, testutil.Words(strings.Join(text, "\n")))
-		scores = append(scores, score{row.file, n, rec, prec, len(truth), time.Since(start)})
-		if !strings.HasPrefix(row.file, "sroie/") && rec < documentFloor {
+		got := testutil.Words(strings.Join(text, "\n"))
+		cliGot := testutil.Words(cliText)
+		rec, prec := testutil.WordRecall(truth, got)
+		crec, cprec := testutil.WordRecall(truth, cliGot)
+		scores = append(scores, score{row.file, n, rec, prec, crec, cprec, len(truth), took, cliTook, strings.Join(compact(layouts), ",")})
+		receipt := strings.HasPrefix(row.file, "sroie/")
+		if !receipt && rec < documentFloor {
 			t.Errorf("%s: word recall %.3f is below the floor %.2f", row.file, rec, documentFloor)
+		}
+		if !receipt && f1(rec, prec) < f1(crec, cprec)-cliMargin {
+			t.Errorf("%s: word F1 %.3f, clearly below the tesseract command's %.3f", row.file, f1(rec, prec), f1(crec, cprec))
+		}
+		if receipt {
+			receiptMatched += rec * float64(len(truth))
+			receiptCLI += crec * float64(len(truth))
+			receiptTruth += float64(len(truth))
+			receiptGot += float64(len(got))
+			receiptCLIGot += float64(len(cliGot))
 		}
 		sumMatched += rec * float64(len(truth))
 		sumTruth += float64(len(truth))
 	}
 	sort.Slice(scores, func(i, j int) bool { return scores[i].file < scores[j].file })
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-42s %5s %7s %9s %6s %7s\n", "file", "pages", "recall", "precision", "words", "seconds")
+	fmt.Fprintf(&b, "%-40s %5s %7s %9s %7s | %7s %9s %7s | %6s %7s %7s  %s\n", "file", "pages", "recall", "precision", "F1", "cmd rec", "cmd prec", "cmd F1", "words", "seconds", "cmd s", "layout")
 	for _, s := range scores {
-		fmt.Fprintf(&b, "%-42s %5d %6.1f%% %8.1f%% %6d %7.1f\n", s.file, s.pages, 100*s.recall, 100*s.precision, s.truthWords, s.took.Seconds())
+		fmt.Fprintf(&b, "%-40s %5d %6.1f%% %8.1f%% %6.1f%% | %6.1f%% %8.1f%% %6.1f%% | %6d %7.1f %7.1f  %s\n", s.file, s.pages,
+			100*s.recall, 100*s.precision, 100*f1(s.recall, s.precision), 100*s.cliRecall, 100*s.cliPre, 100*f1(s.cliRecall, s.cliPre),
+			s.truthWords, s.took.Seconds(), s.cliTook.Seconds(), s.layouts)
 	}
 	overall := sumMatched / sumTruth
-	fmt.Fprintf(&b, "%-42s %5s %6.1f%%\n", "overall (word-weighted)", "", 100*overall)
-	t.Logf("word accuracy against ground truth:\n%s", b.String())
+	fmt.Fprintf(&b, "%-40s %5s %6.1f%%\n", "overall recall (word-weighted)", "", 100*overall)
+	rf1 := f1(receiptMatched/receiptTruth, receiptMatched/receiptGot)
+	cf1 := f1(receiptCLI/receiptTruth, receiptCLI/receiptCLIGot)
+	fmt.Fprintf(&b, "%-40s %5s %6.1f%% F1, the tesseract command %.1f%%\n", "receipts (sroie, word-weighted)", "", 100*rf1, 100*cf1)
+	t.Logf("word accuracy against ground truth, chartscan and the tesseract command:\n%s", b.String())
 	if len(scores) < 20 {
 		t.Fatalf("only %d files with ground truth were read", len(scores))
 	}
 	if overall < overallFloor {
 		t.Errorf("overall word recall %.3f is below the floor %.2f", overall, overallFloor)
 	}
+	if receiptTruth == 0 || rf1 < cf1 {
+		t.Errorf("receipts: word F1 %.3f, below the tesseract command's %.3f", rf1, cf1)
+	}
+}
+
+// compact drops repeats from a list of per-page values.
+func compact(v []string) []string {
+	var out []string
+	for _, s := range v {
+		if len(out) == 0 || out[len(out)-1] != s {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // TestTurnedPagesAreReadUpright turns a real scanned chart page each way

@@ -138,3 +138,58 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// Small print on a page that states too fine a resolution is scaled down
+// until it cannot be read; the page is then read again at its own
+// resolution, and that reading kept.
+func TestSmallPrintIsReadAgainAtFullResolution(t *testing.T) {
+	p, err := New(Config{Workers: 1, PageTimeout: time.Minute, MaxDPI: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 point type drawn at 150 dpi: an x-height of ten pixels.
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 10, DPI: 150})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(image.Rect(0, 0, 1200, 900))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	lines := []string{
+		"Discharge instructions were reviewed with the patient",
+		"and her daughter, who both voiced understanding of the",
+		"medication schedule and the signs that should bring",
+		"her back to the emergency department without delay.",
+	}
+	var want []string
+	for i, l := range lines {
+		d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(60, 120+i*40)}
+		d.DrawString(l)
+		want = append(want, strings.Fields(l)...)
+	}
+	// The file claims 450 dpi: read at 200, the x-height would be four
+	// pixels and a half.
+	res, err := p.Recognize(context.Background(), g, Options{DPI: 450})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]bool{}
+	for _, w := range strings.Fields(res.Text) {
+		read[w] = true
+	}
+	found := 0
+	for _, w := range want {
+		if read[w] {
+			found++
+		}
+	}
+	if !res.FullResolution || found < len(want)*8/10 {
+		t.Fatalf("full resolution %v, %d of %d words read: %q", res.FullResolution, found, len(want), res.Text)
+	}
+}

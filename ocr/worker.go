@@ -74,22 +74,29 @@ type request struct {
 	Op        string   `json:"op"` // "init", "ocr" or "osd"
 	Languages []string `json:"languages"`
 	DPI       int      `json:"dpi"`
+	// Layout is how the page is segmented: layoutBlock (the default) or
+	// layoutAuto.
+	Layout string `json:"layout,omitempty"`
 }
 
 // response is the worker's answer.
 type response struct {
-	Error     string           `json:"error,omitempty"`
-	Words     []chartscan.Word `json:"words,omitempty"`
-	Text      string           `json:"text,omitempty"`
-	Turn      int              `json:"turn,omitempty"`
-	TurnConf  float64          `json:"turn_conf,omitempty"`
-	TurnFound bool             `json:"turn_found,omitempty"`
-	Tesseract string           `json:"tesseract,omitempty"`
+	Error string           `json:"error,omitempty"`
+	Words []chartscan.Word `json:"words,omitempty"`
+	// Pos gives each word's block, paragraph and line (numbered from 1,
+	// in reading order).
+	Pos       []wordPos `json:"pos,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Turn      int       `json:"turn,omitempty"`
+	TurnConf  float64   `json:"turn_conf,omitempty"`
+	TurnFound bool      `json:"turn_found,omitempty"`
+	Tesseract string    `json:"tesseract,omitempty"`
 }
 
 type worker struct {
 	client *gosseract.Client
 	langs  string
+	psm    string // the page segmentation mode the engine is set to
 	osd    *osd
 	// sinceOSD counts the pages read since orientation was last detected;
 	// the orientation engine is released after osdIdle of them.
@@ -116,7 +123,7 @@ func (w *worker) serve(req *request, enc []byte) *response {
 		if err := w.engine(req.Languages); err != nil {
 			return &response{Error: err.Error()}
 		}
-		if _, err := w.recognize(blankPage, 300); err != nil {
+		if _, err := w.recognize(blankPage, 300, layoutBlock); err != nil {
 			return &response{Error: err.Error()}
 		}
 		return &response{Tesseract: gosseract.Version()}
@@ -124,7 +131,7 @@ func (w *worker) serve(req *request, enc []byte) *response {
 		if err := w.engine(req.Languages); err != nil {
 			return &response{Error: err.Error()}
 		}
-		resp, err := w.recognize(enc, req.DPI)
+		resp, err := w.recognize(enc, req.DPI, req.Layout)
 		if err != nil {
 			return &response{Error: err.Error()}
 		}
@@ -167,6 +174,7 @@ func (w *worker) engine(langs []string) error {
 				return err
 			}
 		}
+		w.psm = layoutBlock
 	}
 	if err := w.client.SetLanguage(langs...); err != nil {
 		return err
@@ -184,9 +192,11 @@ var engineVariables = map[string]string{
 	// On chart pages this is faster (layout analysis costs about 0.2 s a
 	// page), keeps a form's "label: value" pairs on one line for the
 	// field extractors, and keeps narrow columns such as line numbers that
-	// PSM 3 drops. It is a variable, not SetPageSegMode: gosseract applies
-	// that before the engine's first initialisation, which resets it.
-	"tessedit_pageseg_mode": "6",
+	// PSM 3 drops. A page that looks set in columns is read again laid
+	// out (see layout.go). It is a variable, not SetPageSegMode: gosseract
+	// applies that before the engine's first initialisation, which resets
+	// it.
+	"tessedit_pageseg_mode": layoutBlock,
 	// Rows are not tested for fixed pitch: that test finds character cells
 	// for the legacy engine, and the LSTM engine, which chartscan uses,
 	// segments a line by itself. It cost about 4% of the engine's time on
@@ -194,9 +204,25 @@ var engineVariables = map[string]string{
 	"textord_all_prop": "1",
 }
 
-func (w *worker) recognize(enc []byte, dpi int) (*response, error) {
+// Page segmentation modes: one block of text, or Tesseract's full layout
+// analysis (columns, blocks, tables).
+const (
+	layoutBlock = "6"
+	layoutAuto  = "3"
+)
+
+func (w *worker) recognize(enc []byte, dpi int, layout string) (*response, error) {
 	if err := w.client.SetImageFromBytes(enc); err != nil {
 		return nil, err
+	}
+	if layout != layoutAuto {
+		layout = layoutBlock
+	}
+	if w.psm != layout {
+		if err := w.client.SetVariable("tessedit_pageseg_mode", layout); err != nil {
+			return nil, err
+		}
+		w.psm = layout
 	}
 	if dpi > 0 {
 		if err := w.client.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
@@ -207,7 +233,7 @@ func (w *worker) recognize(enc []byte, dpi int) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{Words: make([]chartscan.Word, 0, len(boxes))}
+	resp := &response{Words: make([]chartscan.Word, 0, len(boxes)), Pos: make([]wordPos, 0, len(boxes))}
 	var text strings.Builder
 	prevBlock, prevPar, prevLine := -1, -1, -1
 	for _, b := range boxes {
@@ -234,6 +260,7 @@ func (w *worker) recognize(enc []byte, dpi int) (*response, error) {
 			H:          b.Box.Dy(),
 			Confidence: clamp01(b.Confidence / 100),
 		})
+		resp.Pos = append(resp.Pos, wordPos{Block: b.BlockNum, Par: b.ParNum, Line: b.LineNum})
 	}
 	resp.Text = text.String()
 	return resp, nil

