@@ -275,7 +275,7 @@ func TestWordAccuracy(t *testing.T) {
 	rf1 := f1(receiptMatched/receiptTruth, receiptMatched/receiptGot)
 	cf1 := f1(receiptCLI/receiptTruth, receiptCLI/receiptCLIGot)
 	fmt.Fprintf(&b, "%-40s %5s %6.1f%% F1, the tesseract command %.1f%%\n", "receipts (sroie, word-weighted)", "", 100*rf1, 100*cf1)
-	t.Logf("word accuracy against ground truth, chartscan and the tesseract command:\n%s", b.String())
+	testutil.Report(t, "ocr-word-accuracy", "word accuracy against ground truth, chartscan and the tesseract command:\n"+b.String())
 	if len(scores) < 20 {
 		t.Fatalf("only %d files with ground truth were read", len(scores))
 	}
