@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -95,6 +96,19 @@ func ocrImage(t *testing.T, m *Main, img image.Image, dpi int) string {
 		t.Fatal(err)
 	}
 	return res.Text
+}
+
+// alnum is s with what is neither a letter, a digit nor a space left out
+// and its spaces collapsed: the stray marks OCR puts beside small print
+// ("page _2 of 2") depend on what the engine read before, not on the page.
+func alnum(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) {
+			return r
+		}
+		return -1
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // A release end to end through the API: the draft finds the SSN printed
@@ -236,7 +250,7 @@ func TestReleaseOfInformation(t *testing.T) {
 	ocrDigits := strings.NewReplacer("@", "0", "O", "0", "o", "0", "l", "1", "I", "1", "|", "1")
 	idDigits := ocrDigits.Replace(strings.TrimPrefix(string(draft.ID), "r-"))
 	for _, want := range []string{"RELEASE OF INFORMATION", "Lakeside Legal", "personal injury", "page 1 of 2", idDigits} {
-		if got := strings.Join(strings.Fields(coverText), " "); !strings.Contains(got, want) && !strings.Contains(ocrDigits.Replace(got), want) {
+		if got := strings.Join(strings.Fields(coverText), " "); !strings.Contains(got, want) && !strings.Contains(alnum(got), want) && !strings.Contains(ocrDigits.Replace(got), want) {
 			t.Errorf("the cover page does not say %q:\n%s", want, coverText)
 		}
 	}
@@ -252,7 +266,7 @@ func TestReleaseOfInformation(t *testing.T) {
 	if !strings.Contains(flat, "PROGRESS NOTE") || !strings.Contains(flat, "wrist fracture") {
 		t.Errorf("the released page does not read as the note:\n%s", text)
 	}
-	if !strings.Contains(flat, "page 2 of 2") || !strings.Contains(ocrDigits.Replace(flat), idDigits) {
+	if !strings.Contains(alnum(flat), "page 2 of 2") || !strings.Contains(ocrDigits.Replace(flat), idDigits) {
 		t.Errorf("the released page lacks its stamp:\n%s", text)
 	}
 	for _, trace := range []string{"2937", "518-64", "518", "555-0142"} {
