@@ -538,7 +538,7 @@ func (r *Result) scaleBoxes(f float64) {
 
 // unturnBoxes maps every word box of a reading of an image of w×h pixels
 // turned by deg degrees (raster.RotateAngle) to the image before the turn:
-// the box around the four corners mapped back.
+// the box around the four corners mapped back, within the image.
 func (r *Result) unturnBoxes(w, h int, deg float64) {
 	for i := range r.Words {
 		wd := &r.Words[i]
@@ -547,8 +547,12 @@ func (r *Result) unturnBoxes(w, h int, deg float64) {
 			x, y := raster.RotatePoint(float64(c[0]), float64(c[1]), w, h, deg)
 			x0, y0, x1, y1 = math.Min(x0, x), math.Min(y0, y), math.Max(x1, x), math.Max(y1, y)
 		}
-		wd.X, wd.Y = max(int(math.Round(x0)), 0), max(int(math.Round(y0)), 0)
-		wd.W, wd.H = int(math.Round(x1-x0)), int(math.Round(y1-y0))
+		// Clipped to the image (the same size turned or not): a word at
+		// an edge may reach past it once its box is turned back.
+		x0, y0 = math.Max(x0, 0), math.Max(y0, 0)
+		x1, y1 = math.Min(x1, float64(w)), math.Min(y1, float64(h))
+		wd.X, wd.Y = int(math.Round(x0)), int(math.Round(y0))
+		wd.W, wd.H = max(int(math.Round(x1))-wd.X, 0), max(int(math.Round(y1))-wd.Y, 0)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"chartscan/raster"
 )
 
 // These tests run inside package ocr; TestMain (accuracy_test.go, package
@@ -191,5 +194,87 @@ func TestSmallPrintIsReadAgainAtFullResolution(t *testing.T) {
 	}
 	if !res.FullResolution || found < len(want)*8/10 {
 		t.Fatalf("full resolution %v, %d of %d words read: %q", res.FullResolution, found, len(want), res.Text)
+	}
+}
+
+// A page skewed by 6° is straightened before it is read: it reads as
+// well as upright, and every word box, mapped back to the skewed page,
+// lies on that page around the word's ink.
+func TestSkewedPageIsStraightened(t *testing.T) {
+	p, err := New(Config{Workers: 1, PageTimeout: time.Minute, MaxDPI: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 11, DPI: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(image.Rect(0, 0, 1700, 1100))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	lines := []string{
+		"The patient was seen in the clinic today for a follow",
+		"up of her hypertension, which is well controlled on the",
+		"current dose. She reports no chest pain, no shortness of",
+		"breath and no swelling of the ankles since the last visit.",
+		"Plan: continue the medication and recheck in three months.",
+	}
+	var want []string
+	for i, l := range lines {
+		d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(150, 300+i*60)}
+		d.DrawString(l)
+		want = append(want, strings.Fields(l)...)
+	}
+	skewed := raster.RotateAngle(g, 6)
+	in := raster.Inspect(skewed, 200)
+	if !in.SkewFound || math.Abs(in.Skew-6) > 0.5 {
+		t.Fatalf("measured skew %+.2f° (found %v), want about +6°", in.Skew, in.SkewFound)
+	}
+	res, err := p.Recognize(context.Background(), skewed, Options{DPI: 200, Skew: in.Skew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Straightened == 0 {
+		t.Fatal("a page skewed by 6° was not straightened")
+	}
+	read := map[string]bool{}
+	for _, w := range strings.Fields(res.Text) {
+		read[w] = true
+	}
+	found := 0
+	for _, w := range want {
+		if read[w] {
+			found++
+		}
+	}
+	if found < len(want)*9/10 {
+		t.Errorf("read %d of %d words of the skewed page:\n%s", found, len(want), res.Text)
+	}
+	b := skewed.Bounds()
+	for _, w := range res.Words {
+		if w.X < 0 || w.Y < 0 || w.W <= 0 || w.H <= 0 || w.X+w.W > b.Dx() || w.Y+w.H > b.Dy() {
+			t.Errorf("word %q has box %+v outside the %dx%d page", w.Text, w, b.Dx(), b.Dy())
+			continue
+		}
+		if w.Confidence < 0.8 || len(w.Text) < 4 {
+			continue
+		}
+		ink := 0
+		for y := w.Y; y < w.Y+w.H; y++ {
+			for x := w.X; x < w.X+w.W; x++ {
+				if skewed.GrayAt(x, y).Y < 128 {
+					ink++
+				}
+			}
+		}
+		if ink < w.W*w.H/20 {
+			t.Errorf("word %q: its box %+v on the skewed page holds almost no ink (%d pixels)", w.Text, w, ink)
+		}
 	}
 }

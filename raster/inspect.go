@@ -235,12 +235,16 @@ func profiles(counts []int32, ns, h, w int) *stripProfiles {
 		sp.strips = nil
 		return sp
 	}
-	sp.shift0 = int(math.Ceil(float64(w)*math.Tan(15*math.Pi/180))) + 2
+	sp.shift0 = int(math.Ceil(float64(w)*math.Tan(maxSkew*math.Pi/180))) + 2
 	sp.total = make([]float64, h+2*sp.shift0+2)
 	return sp
 }
 
-// score is the criterion at angle deg: the sum of squared differences
+// maxSkew is the largest skew measured, in degrees either way; score has
+// room in its profile for strips moved by it and by no more.
+const maxSkew = 15.0
+
+// score is the criterion at angle deg (within ±maxSkew): the sum of squared differences
 // between neighbouring rows of the strips' counts, each strip moved down
 // by its distance from the left times tan(deg), so that lines rising to
 // the right by deg come out level.
@@ -275,7 +279,7 @@ func (sp *stripProfiles) sweep() float64 {
 	}
 	var all []float64
 	sp.bestS = -1
-	for a := -15.0; a <= 15.0; a++ {
+	for a := -maxSkew; a <= maxSkew; a++ {
 		s := sp.score(a)
 		all = append(all, s)
 		if s > sp.bestS {
@@ -301,6 +305,9 @@ func (sp *stripProfiles) refine() float64 {
 				continue
 			}
 			a := c + float64(k)*step
+			if math.Abs(a) > maxSkew {
+				continue // outside the range score has room for
+			}
 			if s := sp.score(a); s > sp.bestS {
 				sp.best, sp.bestS = a, s
 			}

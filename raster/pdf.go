@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/image/ccitt"
 
@@ -30,6 +31,11 @@ type pdfFile struct {
 // is never changed. Only a file that none of them can read is refused,
 // with pdfcpu's reason.
 func openPDF(f *os.File, path string, lim Limits) (File, error) {
+	// The path goes to poppler's and qpdf's command lines: never a name
+	// that starts with "-".
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	doc, err := pdf.Open(f, pdf.Limits{MaxPages: lim.MaxPages, MaxImagePixels: lim.MaxPagePixels})
 	if err == nil {
 		return &pdfFile{f: f, path: path, doc: doc, lim: lim}, nil

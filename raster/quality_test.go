@@ -180,6 +180,22 @@ func TestSkewOfATurnedChartPage(t *testing.T) {
 	}
 }
 
+// A page turned by as much as or more than the measured range (15°), as
+// a photo or a page laid crooked on a flatbed is, is measured at the edge
+// of the range or not at all, never out of it, and never crashes the
+// measure.
+func TestSkewBeyondTheRange(t *testing.T) {
+	f := mustOpen(t, shared(t, "charts/batches/public-11-003.pdf"))
+	p := mustPage(t, f, 2)
+	page := Gray(p.Image)
+	for _, deg := range []float64{-25, -17, -15, 15, 16, 20, 30} {
+		in := Inspect(RotateAngle(page, deg), p.DPI)
+		if math.Abs(in.Skew) > 15 {
+			t.Errorf("turned %+.0f°: measured %+.2f°, outside -15..15", deg, in.Skew)
+		}
+	}
+}
+
 // RotatePoint undoes RotateAngle: a mark turned with the page is found
 // where the point maps.
 func TestRotateAngleAndPoint(t *testing.T) {

@@ -41,11 +41,24 @@ var (
 	PageInfo = "pdfinfo"
 )
 
-// repairTimeout bounds each run of qpdf or pdfinfo on a damaged file.
+// repairTimeout bounds each run of qpdf or pdfinfo on a damaged file
+// when the limits set no render timeout.
 const repairTimeout = 2 * time.Minute
+
+// toolContext returns ctx bounded by the limits' render timeout (or
+// repairTimeout), for one run of an outside program.
+func toolContext(ctx context.Context, lim Limits) (context.Context, context.CancelFunc) {
+	d := lim.RenderTimeout
+	if d <= 0 {
+		d = repairTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
 
 // repairPDF returns the damaged PDF at path as a File read from a copy
 // qpdf repaired, or through poppler alone; an error when neither reads it.
+// Open has no context: each program run is bounded by the limits' render
+// timeout instead.
 func repairPDF(path string, lim Limits) (File, error) {
 	abs, err := filepath.Abs(path) // never a name that starts with "-"
 	if err != nil {
@@ -58,14 +71,14 @@ func repairPDF(path string, lim Limits) (File, error) {
 	if f, err := qpdfRepair(abs, dir, lim); err == nil {
 		return f, nil
 	}
-	pages, err := pdfPages(abs, 0, lim.MaxPages)
-	if err != nil || len(pages) == 0 {
+	pages, err := pdfPages(context.Background(), abs, 0, lim)
+	switch {
+	case chartscan.ErrorCode(err) == chartscan.ETOOLARGE:
+		os.RemoveAll(dir)
+		return nil, err
+	case err != nil || len(pages) == 0:
 		os.RemoveAll(dir)
 		return nil, chartscan.Errorf(chartscan.EINVALID, "PDF is damaged beyond repair")
-	}
-	if lim.MaxPages > 0 && len(pages) > lim.MaxPages {
-		os.RemoveAll(dir)
-		return nil, chartscan.Errorf(chartscan.ETOOLARGE, "PDF has %d pages, more than the limit of %d", len(pages), lim.MaxPages)
 	}
 	return &popplerFile{path: abs, pages: pages, lim: lim, tmp: dir}, nil
 }
@@ -74,7 +87,7 @@ func repairPDF(path string, lim Limits) (File, error) {
 // it with pdfcpu.
 func qpdfRepair(path, dir string, lim Limits) (File, error) {
 	out := filepath.Join(dir, "repaired.pdf")
-	ctx, cancel := context.WithTimeout(context.Background(), repairTimeout)
+	ctx, cancel := toolContext(context.Background(), lim)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Repairer, "--no-warn", path, out)
 	if err := cmd.Run(); err != nil {
@@ -101,15 +114,16 @@ func qpdfRepair(path, dir string, lim Limits) (File, error) {
 type pageBox struct{ w, h float64 }
 
 // pdfPages asks pdfinfo for the size of every page of the PDF at path (or
-// of page n alone, n > 0); sizes beyond page maxPages (if > 0) are not
-// asked for.
-func pdfPages(path string, n, maxPages int) ([]pageBox, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), repairTimeout)
+// of page n alone, n > 0). A file of more pages than the limits allow is
+// an ETOOLARGE error.
+func pdfPages(ctx context.Context, path string, n int, lim Limits) ([]pageBox, error) {
+	ctx, cancel := toolContext(ctx, lim)
 	defer cancel()
-	last := 100000
-	if maxPages > 0 {
-		last = maxPages + 1
+	maxPages := lim.MaxPages
+	if maxPages <= 0 {
+		maxPages = 100000
 	}
+	last := maxPages + 1
 	args := []string{"-f", "1", "-l", strconv.Itoa(last)}
 	if n > 0 {
 		args = []string{"-f", strconv.Itoa(n), "-l", strconv.Itoa(n)}
@@ -120,12 +134,13 @@ func pdfPages(path string, n, maxPages int) ([]pageBox, error) {
 	if err := cmd.Run(); err != nil {
 		return nil, err
 	}
-	return parsePageInfo(&stdout, n)
+	return parsePageInfo(&stdout, n, maxPages)
 }
 
 // parsePageInfo reads pdfinfo's "Pages:" and "Page N size: W x H pts"
-// lines. With n > 0 only page n is expected.
-func parsePageInfo(out *bytes.Buffer, n int) ([]pageBox, error) {
+// lines. With n > 0 only page n is expected; else a count above maxPages
+// is an ETOOLARGE error, before anything is allocated for it.
+func parsePageInfo(out *bytes.Buffer, n, maxPages int) ([]pageBox, error) {
 	count := -1
 	sizes := map[int]pageBox{}
 	sc := bufio.NewScanner(out)
@@ -152,6 +167,9 @@ func parsePageInfo(out *bytes.Buffer, n int) ([]pageBox, error) {
 	if count <= 0 {
 		return nil, errors.New("no pages")
 	}
+	if count > maxPages {
+		return nil, chartscan.Errorf(chartscan.ETOOLARGE, "PDF has %d pages, more than the limit of %d", count, maxPages)
+	}
 	pages := make([]pageBox, count)
 	for i := range pages { // beyond the sizes asked for, the limit refuses the file anyway
 		b, ok := sizes[i+1]
@@ -166,7 +184,7 @@ func parsePageInfo(out *bytes.Buffer, n int) ([]pageBox, error) {
 // renderDamaged draws page n of the PDF at path with pdftoppm, for a page
 // pdfcpu cannot read.
 func renderDamaged(ctx context.Context, path string, n int, lim Limits) (*Page, error) {
-	boxes, err := pdfPages(path, n, 0)
+	boxes, err := pdfPages(ctx, path, n, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -180,8 +180,8 @@ func inLines(shapes []comp) []int {
 // inkThreshold returns the grey level below which a pixel is ink: Otsu's
 // threshold over a sample of the page, so that faint print (a faded
 // thermal receipt, a pencil-grey photocopy) counts as ink too, but never
-// above 200 (paper is lighter) nor, on a page of pure black and white,
-// other than the middle.
+// above 200 (paper is lighter) nor below 32 (on a page of pure black and
+// white, where Otsu's threshold falls just above black).
 func inkThreshold(g *image.Gray) uint8 {
 	hist := grayHistogram(g, 2)
 	t := otsu(hist)
