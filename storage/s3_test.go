@@ -48,22 +48,27 @@ func TestS3WaitsForTheService(t *testing.T) {
 	}
 	m.Stop()
 	// The server comes back once the Put has been retried a few times.
-	restarted := make(chan struct{})
+	// (It may answer before Start returns: Start also waits for it to
+	// report ready.)
+	restarting, restarted := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(restarted)
 		for retries.Load() < 3 {
 			time.Sleep(20 * time.Millisecond)
 		}
+		close(restarting)
 		m.Start()
-		close(restarted)
 	}()
 	body := "page record"
-	if err := s.Put(ctx, "pages/x/0001.json", strings.NewReader(body), int64(len(body)), ""); err != nil {
-		t.Fatalf("Put across an outage: %v", err)
-	}
+	err = s.Put(ctx, "pages/x/0001.json", strings.NewReader(body), int64(len(body)), "")
 	select {
-	case <-restarted:
+	case <-restarting:
 	default:
-		t.Fatalf("Put returned after %d retries, before the server was back", retries.Load())
+		t.Errorf("Put returned after %d retries, before the server was started again", retries.Load())
+	}
+	<-restarted // the server is up (or Start failed the test) before anything goes on
+	if err != nil {
+		t.Fatalf("Put across an outage: %v", err)
 	}
 	if info, err := s.Stat(ctx, "pages/x/0001.json"); err != nil || info.Size != int64(len(body)) {
 		t.Fatalf("after the outage: %+v, %v", info, err)

@@ -4,12 +4,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,18 +151,37 @@ func (m *MinIO) Start() {
 	if err := m.cmd.Start(); err != nil {
 		m.tb.Fatal(err)
 	}
+	// Ready is more than listening: a MinIO that accepts connections may
+	// still answer "Server not initialized yet" while it sets up its
+	// drives.
 	deadline := time.Now().Add(30 * time.Second)
+	client, url := m.healthClient()
 	for {
-		c, err := net.DialTimeout("tcp", m.Endpoint, time.Second)
-		if err == nil {
-			c.Close()
-			return
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
-			m.tb.Fatalf("MinIO did not start on %s", m.Endpoint)
+			m.tb.Fatalf("MinIO did not get ready on %s", m.Endpoint)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// healthClient returns a client for the server's readiness probe and its
+// URL, over TLS with the test CA when the server has certificates.
+func (m *MinIO) healthClient() (*http.Client, string) {
+	if m.certs == "" {
+		return &http.Client{Timeout: time.Second}, "http://" + m.Endpoint + "/minio/health/ready"
+	}
+	pool := x509.NewCertPool()
+	if b, err := os.ReadFile(m.CAFile); err == nil {
+		pool.AppendCertsFromPEM(b)
+	}
+	return &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
+		"https://" + m.Endpoint + "/minio/health/ready"
 }
 
 // Stop kills the server at once, as a crash or a network cut would.
