@@ -151,47 +151,20 @@ func TestSmallPrintIsReadAgainAtFullResolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	f, err := opentype.Parse(goregular.TTF)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 10 point type drawn at 150 dpi: an x-height of ten pixels.
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 10, DPI: 150})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := image.NewGray(image.Rect(0, 0, 1200, 900))
-	for i := range g.Pix {
-		g.Pix[i] = 255
-	}
-	lines := []string{
+	g, want := textPage(t, 1200, 900, 10, 150, image.Pt(60, 120), 40,
 		"Discharge instructions were reviewed with the patient",
 		"and her daughter, who both voiced understanding of the",
 		"medication schedule and the signs that should bring",
 		"her back to the emergency department without delay.",
-	}
-	var want []string
-	for i, l := range lines {
-		d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(60, 120+i*40)}
-		d.DrawString(l)
-		want = append(want, strings.Fields(l)...)
-	}
+	)
 	// The file claims 450 dpi: read at 200, the x-height would be four
 	// pixels and a half.
 	res, err := p.Recognize(context.Background(), g, Options{DPI: 450})
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := map[string]bool{}
-	for _, w := range strings.Fields(res.Text) {
-		read[w] = true
-	}
-	found := 0
-	for _, w := range want {
-		if read[w] {
-			found++
-		}
-	}
+	found := wordsRead(res, want)
 	if !res.FullResolution || found < len(want)*8/10 {
 		t.Fatalf("full resolution %v, %d of %d words read: %q", res.FullResolution, found, len(want), res.Text)
 	}
@@ -206,31 +179,13 @@ func TestSkewedPageIsStraightened(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	f, err := opentype.Parse(goregular.TTF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 11, DPI: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := image.NewGray(image.Rect(0, 0, 1700, 1100))
-	for i := range g.Pix {
-		g.Pix[i] = 255
-	}
-	lines := []string{
+	g, want := textPage(t, 1700, 1100, 11, 200, image.Pt(150, 300), 60,
 		"The patient was seen in the clinic today for a follow",
 		"up of her hypertension, which is well controlled on the",
 		"current dose. She reports no chest pain, no shortness of",
 		"breath and no swelling of the ankles since the last visit.",
 		"Plan: continue the medication and recheck in three months.",
-	}
-	var want []string
-	for i, l := range lines {
-		d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(150, 300+i*60)}
-		d.DrawString(l)
-		want = append(want, strings.Fields(l)...)
-	}
+	)
 	skewed := raster.RotateAngle(g, 6)
 	in := raster.Inspect(skewed, 200)
 	if !in.SkewFound || math.Abs(in.Skew-6) > 0.5 {
@@ -243,17 +198,7 @@ func TestSkewedPageIsStraightened(t *testing.T) {
 	if res.Straightened == 0 {
 		t.Fatal("a page skewed by 6° was not straightened")
 	}
-	read := map[string]bool{}
-	for _, w := range strings.Fields(res.Text) {
-		read[w] = true
-	}
-	found := 0
-	for _, w := range want {
-		if read[w] {
-			found++
-		}
-	}
-	if found < len(want)*9/10 {
+	if found := wordsRead(res, want); found < len(want)*9/10 {
 		t.Errorf("read %d of %d words of the skewed page:\n%s", found, len(want), res.Text)
 	}
 	b := skewed.Bounds()
@@ -277,4 +222,45 @@ func TestSkewedPageIsStraightened(t *testing.T) {
 			t.Errorf("word %q: its box %+v on the skewed page holds almost no ink (%d pixels)", w.Text, w, ink)
 		}
 	}
+}
+
+// textPage draws lines of type of size points at dpi on a white page of
+// w×h pixels, the first baseline at at and the next ones pitch pixels
+// apart, and returns it with the words drawn.
+func textPage(t *testing.T, w, h int, size, dpi float64, at image.Point, pitch int, lines ...string) (*image.Gray, []string) {
+	t.Helper()
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: dpi})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	var words []string
+	for i, l := range lines {
+		d := font.Drawer{Dst: g, Src: image.Black, Face: face, Dot: fixed.P(at.X, at.Y+i*pitch)}
+		d.DrawString(l)
+		words = append(words, strings.Fields(l)...)
+	}
+	return g, words
+}
+
+// wordsRead counts the words of want that the reading has, as read.
+func wordsRead(res *Result, want []string) int {
+	read := map[string]bool{}
+	for _, w := range strings.Fields(res.Text) {
+		read[w] = true
+	}
+	n := 0
+	for _, w := range want {
+		if read[w] {
+			n++
+		}
+	}
+	return n
 }
