@@ -5,62 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"chartscan/hl7/hl7test"
-	"chartscan/internal/testutil"
 )
-
-// Parsed is a message as python-hl7 read it: segment id → fields, each
-// the list of its (unescaped) components; Fields are 1-based through F.
-type Parsed struct {
-	File     string `json:"file"`
-	Segments []struct {
-		ID     string     `json:"id"`
-		Fields [][]string `json:"fields"`
-	} `json:"segments"`
-}
-
-// F returns component c (1-based) of field f of the first segment id.
-func (p *Parsed) F(id string, f, c int) string {
-	for _, s := range p.Segments {
-		if s.ID == id {
-			if f-1 < len(s.Fields) && c-1 < len(s.Fields[f-1]) {
-				return s.Fields[f-1][c-1]
-			}
-			return ""
-		}
-	}
-	return "<no " + id + ">"
-}
-
-// ParseWithPythonHL7 parses files with Debian's python3-hl7.
-func ParseWithPythonHL7(t *testing.T, mllp bool, files ...string) []Parsed {
-	t.Helper()
-	args := []string{filepath.Join(testutil.Root(t), "hl7", "testdata", "hl7fields.py")}
-	if mllp {
-		args = append(args, "--mllp")
-	}
-	out, err := exec.Command("/usr/bin/python3", append(args, files...)...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("python-hl7 (python3-hl7, installed by scripts/setup.sh --test): %v %s", err, msg)
-	}
-	var ps []Parsed
-	if err := json.Unmarshal(out, &ps); err != nil {
-		t.Fatal(err)
-	}
-	return ps
-}
 
 // Every value is escaped so that python-hl7 reads back exactly what the
 // record held, delimiters and line breaks included; the fields are where
@@ -94,7 +46,7 @@ func TestMDMParsesWithPythonHL7(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	ps := ParseWithPythonHL7(t, false, files...)
+	ps := hl7test.ParseWithPythonHL7(t, false, files...)
 	for i, ev := range []string{EventNew, EventCorrected, EventCancelled} {
 		m := &ps[i]
 		wantSegs := "MSH EVN PID PV1 TXA OBX"
@@ -166,7 +118,7 @@ func TestMDMParsesWithPythonHL7(t *testing.T) {
 	msg, _ := MDM(p, d, EventNew, now)
 	f := filepath.Join(dir, "review.hl7")
 	os.WriteFile(f, msg, 0o644)
-	r := ParseWithPythonHL7(t, false, f)[0]
+	r := hl7test.ParseWithPythonHL7(t, false, f)[0]
 	if r.F("TXA", 17, 1) != "IN" || r.F("OBX", 11, 1) != "P" {
 		t.Errorf("needs review: TXA-17 %q OBX-11 %q", r.F("TXA", 17, 1), r.F("OBX", 11, 1))
 	}
@@ -204,7 +156,7 @@ func TestMLLPClient(t *testing.T) {
 	// What went over the wire parses as framed HL7 with python-hl7.
 	f := filepath.Join(t.TempDir(), "wire.mllp")
 	os.WriteFile(f, l.Raw(), 0o644)
-	if ps := ParseWithPythonHL7(t, true, f); len(ps) != len(answers) || ps[4].F("MSH", 9, 2) != "T02" {
+	if ps := hl7test.ParseWithPythonHL7(t, true, f); len(ps) != len(answers) || ps[4].F("MSH", 9, 2) != "T02" {
 		t.Errorf("wire: %d messages parsed", len(ps))
 	}
 	// Nobody listening: an error, quickly.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -500,26 +499,26 @@ func TestExportHL7(t *testing.T) {
 	}
 	wire := filepath.Join(t.TempDir(), "wire.mllp")
 	os.WriteFile(wire, l.Raw(), 0o644)
-	msgs := parseHL7(t, true, wire)
+	msgs := hl7test.ParseWithPythonHL7(t, true, wire)
 	if len(msgs) != len(ids)-1+3+1+3 { // first run (3 tries of the refused one), second run, three updates
 		t.Errorf("%d messages on the wire", len(msgs))
 	}
 	byDoc := map[string][]string{}
 	for _, m := range msgs {
-		id := m.f("TXA", 12, 1)
-		byDoc[id] = append(byDoc[id], m.f("MSH", 9, 2))
-		if m.f("MSH", 9, 1) != "MDM" || m.f("MSH", 12, 1) != "2.5.1" || m.f("MSH", 5, 1) != "EHR" ||
-			m.f("PID", 3, 1) != "60465481" || m.f("PID", 3, 4) != "HOSP" ||
-			m.f("PID", 5, 1) != "O'BRIEN|SMITH" || m.f("PID", 5, 2) != `ANN & JO~X\Y` {
-			t.Errorf("%s: MSH-9 %s MSH-12 %s PID-3 %s^%s PID-5 %q^%q", id, m.f("MSH", 9, 1), m.f("MSH", 12, 1),
-				m.f("PID", 3, 1), m.f("PID", 3, 4), m.f("PID", 5, 1), m.f("PID", 5, 2))
+		id := m.F("TXA", 12, 1)
+		byDoc[id] = append(byDoc[id], m.F("MSH", 9, 2))
+		if m.F("MSH", 9, 1) != "MDM" || m.F("MSH", 12, 1) != "2.5.1" || m.F("MSH", 5, 1) != "EHR" ||
+			m.F("PID", 3, 1) != "60465481" || m.F("PID", 3, 4) != "HOSP" ||
+			m.F("PID", 5, 1) != "O'BRIEN|SMITH" || m.F("PID", 5, 2) != `ANN & JO~X\Y` {
+			t.Errorf("%s: MSH-9 %s MSH-12 %s PID-3 %s^%s PID-5 %q^%q", id, m.F("MSH", 9, 1), m.F("MSH", 12, 1),
+				m.F("PID", 3, 1), m.F("PID", 3, 4), m.F("PID", 5, 1), m.F("PID", 5, 2))
 		}
-		if m.f("MSH", 9, 2) == "T11" {
+		if m.F("MSH", 9, 2) == "T11" {
 			continue
 		}
-		pdf, err := base64.StdEncoding.DecodeString(m.f("OBX", 5, 5))
-		if err != nil || m.f("OBX", 2, 1) != "ED" || !bytes.HasPrefix(pdf, []byte("%PDF-")) || m.f("TXA", 17, 1) != "DO" {
-			t.Errorf("%s: OBX-2 %s, OBX-5 %d bytes (%v), TXA-17 %s", id, m.f("OBX", 2, 1), len(pdf), err, m.f("TXA", 17, 1))
+		pdf, err := base64.StdEncoding.DecodeString(m.F("OBX", 5, 5))
+		if err != nil || m.F("OBX", 2, 1) != "ED" || !bytes.HasPrefix(pdf, []byte("%PDF-")) || m.F("TXA", 17, 1) != "DO" {
+			t.Errorf("%s: OBX-2 %s, OBX-5 %d bytes (%v), TXA-17 %s", id, m.F("OBX", 2, 1), len(pdf), err, m.F("TXA", 17, 1))
 		}
 	}
 	want := map[string]string{
@@ -535,8 +534,8 @@ func TestExportHL7(t *testing.T) {
 	}
 	// The PDF sent is the document's PDF, byte for byte.
 	for _, m := range msgs {
-		if m.f("TXA", 12, 1) == string(ids[0]) && m.f("MSH", 9, 2) == "T08" {
-			pdf, _ := base64.StdEncoding.DecodeString(m.f("OBX", 5, 5))
+		if m.F("TXA", 12, 1) == string(ids[0]) && m.F("MSH", 9, 2) == "T08" {
+			pdf, _ := base64.StdEncoding.DecodeString(m.F("OBX", 5, 5))
 			if !bytes.Equal(pdf, site.pdfOf(ids[0])) {
 				t.Error("the PDF in OBX-5 is not the document's PDF")
 			}
@@ -551,60 +550,17 @@ func TestExportHL7(t *testing.T) {
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "*.hl7"))
 	sort.Strings(names)
-	files := parseHL7(t, false, names...)
+	files := hl7test.ParseWithPythonHL7(t, false, names...)
 	if len(files) != len(ids) { // every document but the one merged away (never sent there), plus the held one
 		t.Errorf("%d files: %v", len(files), names)
 	}
 	for _, m := range files {
 		id := strings.TrimSuffix(filepath.Base(m.File), ".hl7")
-		if m.f("TXA", 12, 1) != id || m.f("MSH", 9, 2) != "T02" {
-			t.Errorf("%s: TXA-12 %s event %s", m.File, m.f("TXA", 12, 1), m.f("MSH", 9, 2))
+		if m.F("TXA", 12, 1) != id || m.F("MSH", 9, 2) != "T02" {
+			t.Errorf("%s: TXA-12 %s event %s", m.File, m.F("TXA", 12, 1), m.F("MSH", 9, 2))
 		}
-		if id == string(held) && (m.f("TXA", 17, 1) != "IN" || m.f("TXA", 13, 1) == "") {
-			t.Errorf("the document waiting for review: TXA-17 %s TXA-13 %s", m.f("TXA", 17, 1), m.f("TXA", 13, 1))
-		}
-	}
-}
-
-// hl7Parsed is a message as python-hl7 read it.
-type hl7Parsed struct {
-	File     string `json:"file"`
-	Segments []struct {
-		ID     string     `json:"id"`
-		Fields [][]string `json:"fields"`
-	} `json:"segments"`
-}
-
-func (p *hl7Parsed) f(id string, f, c int) string {
-	for _, s := range p.Segments {
-		if s.ID == id {
-			if f-1 < len(s.Fields) && c-1 < len(s.Fields[f-1]) {
-				return s.Fields[f-1][c-1]
-			}
-			return ""
+		if id == string(held) && (m.F("TXA", 17, 1) != "IN" || m.F("TXA", 13, 1) == "") {
+			t.Errorf("the document waiting for review: TXA-17 %s TXA-13 %s", m.F("TXA", 17, 1), m.F("TXA", 13, 1))
 		}
 	}
-	return "<no " + id + ">"
-}
-
-// parseHL7 parses messages with Debian's python3-hl7.
-func parseHL7(t *testing.T, mllp bool, files ...string) []hl7Parsed {
-	t.Helper()
-	args := []string{filepath.Join(testutil.Root(t), "hl7", "testdata", "hl7fields.py")}
-	if mllp {
-		args = append(args, "--mllp")
-	}
-	out, err := exec.Command("/usr/bin/python3", append(args, files...)...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("python-hl7 (python3-hl7, installed by scripts/setup.sh --test): %v %s", err, msg)
-	}
-	var ps []hl7Parsed
-	if err := json.Unmarshal(out, &ps); err != nil {
-		t.Fatal(err)
-	}
-	return ps
 }
