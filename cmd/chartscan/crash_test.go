@@ -276,6 +276,23 @@ func TestSurvivesKill9(t *testing.T) {
 			t.Errorf("batch %s: %d manifests stored for %d documents", id, len(extra), len(b.Documents))
 		}
 	}
+	total, got := indexedPages(t, bin, cfg)
+	for id := range got {
+		if !expect[id] {
+			t.Errorf("indexed page %s belongs to no document", id)
+		}
+	}
+	if total != len(expect) || len(got) != len(expect) {
+		t.Fatalf("index holds %d pages (%d listed), documents hold %d", total, len(got), len(expect))
+	}
+	testutil.Report(t, "kill-9", fmt.Sprintf("%d files, %d document pages: each ingested exactly once after 5 kills -9 (seed %d, kills by stage %v; %d set aside and dropped in again)\n", len(want), len(expect), seed, stages, redropped))
+}
+
+// indexedPages asks the search command of the service configured by cfg
+// for every indexed page (up to 100): the total it counts and the page ids
+// it lists, failing the test on a page listed twice.
+func indexedPages(t *testing.T, bin, cfg string) (int, map[string]bool) {
+	t.Helper()
 	out, err := exec.Command(bin, "--config", cfg, "search", "--json", "--limit", "100").Output()
 	if err != nil {
 		t.Fatalf("search: %v", err)
@@ -289,20 +306,14 @@ func TestSurvivesKill9(t *testing.T) {
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]bool{}
+	ids := map[string]bool{}
 	for _, h := range res.Hits {
-		if got[h.PageID] {
+		if ids[h.PageID] {
 			t.Errorf("page %s indexed twice", h.PageID)
 		}
-		got[h.PageID] = true
-		if !expect[h.PageID] {
-			t.Errorf("indexed page %s belongs to no document", h.PageID)
-		}
+		ids[h.PageID] = true
 	}
-	if res.Total != len(expect) || len(got) != len(expect) {
-		t.Fatalf("index holds %d pages (%d listed), documents hold %d", res.Total, len(got), len(expect))
-	}
-	testutil.Report(t, "kill-9", fmt.Sprintf("%d files, %d document pages: each ingested exactly once after 5 kills -9 (seed %d, kills by stage %v; %d set aside and dropped in again)\n", len(want), len(expect), seed, stages, redropped))
+	return res.Total, ids
 }
 
 // TestFileThatKeepsStoppingTheServiceIsSetAside kills the real service

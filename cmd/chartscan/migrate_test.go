@@ -625,28 +625,9 @@ func TestMigrateResumesAfterKill9(t *testing.T) {
 		rows, len(doneBefore), len(inProgress), run.PagesRead, run.Seconds, float64(run.PagesRead)/run.Seconds))
 
 	// Stored once: the index holds each content page of the batches once.
-	out, err := exec.Command(env.bin, "--config", env.cfg, "search", "--json", "--limit", "100").Output()
-	if err != nil {
-		t.Fatalf("search: %v", err)
-	}
-	var res struct {
-		Total int `json:"total"`
-		Hits  []struct {
-			PageID string `json:"page_id"`
-		} `json:"hits"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
-	pages := map[string]bool{}
-	for _, h := range res.Hits {
-		if pages[h.PageID] {
-			t.Errorf("page %s indexed twice", h.PageID)
-		}
-		pages[h.PageID] = true
-	}
-	if res.Total != rep.Totals.ContentPages || len(pages) != rep.Totals.ContentPages {
-		t.Errorf("the index holds %d pages (%d listed), the reconciliation %d content pages", res.Total, len(pages), rep.Totals.ContentPages)
+	total, pages := indexedPages(t, env.bin, env.cfg)
+	if total != rep.Totals.ContentPages || len(pages) != rep.Totals.ContentPages {
+		t.Errorf("the index holds %d pages (%d listed), the reconciliation %d content pages", total, len(pages), rep.Totals.ContentPages)
 	}
 }
 
